@@ -1,0 +1,1 @@
+"""The after-sales console (售后工作台): a keyboard-only terminal console for Taobao shop agents."""

@@ -1,0 +1,150 @@
+"""The Textual App: screens, global keys, the command palette, the one-second tick."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from console.cases import Cases
+from console.clock import Clock, SystemClock
+from console.db import Database, StoreError
+from console.queue import QueueReader
+from console.sla import Policy
+
+T = TypeVar("T")
+
+
+class AftersalesApp(App[None]):
+    """售后工作台. Everything the screens need is handed in, so tests can inject a temp
+    database and a frozen clock."""
+
+    TITLE = "售后工作台"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "帮助", key_display="?", id="app.help"),
+        Binding("ctrl+p", "command_palette", "命令面板", id="app.palette", show=False),
+        Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        agent: str,
+        clock: Clock | None = None,
+        tick_seconds: float = 1.0,
+        offer_demo: bool = True,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.policy = policy
+        self.agent = agent
+        self.clock = clock or SystemClock()
+        self.cases = Cases(db, policy, self.clock)
+        self.reader = QueueReader(db, agent)
+        self.watcher = db.watcher()
+        self.tick_seconds = tick_seconds
+        self.offer_demo = offer_demo
+        self.db_label = _db_label(db.url)
+
+    def on_mount(self) -> None:
+        from console.screens.queue import QueueScreen
+
+        self.cases.ensure_agent(self.agent)
+        self.push_screen(QueueScreen())
+        if self.tick_seconds:
+            self.set_interval(self.tick_seconds, self.tick)
+
+    def now(self):
+        return self.clock.now()
+
+    def tick(self) -> None:
+        """Once a second: repaint countdowns; reload if another console committed."""
+        changed = self.watcher.changed()
+        for screen in self.screen_stack:
+            if changed and hasattr(screen, "reload"):
+                screen.reload()
+        if hasattr(self.screen, "tick"):
+            self.screen.tick()
+        elif len(self.screen_stack) > 1 and hasattr(self.screen_stack[-2], "tick"):
+            # A dialog over a screen: keep the screen's countdowns alive underneath.
+            self.screen_stack[-2].tick()
+
+    # ---- database writes off the event loop --------------------------------------
+
+    def write(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], Any] | None = None,
+        failed: Callable[[str], Any] | None = None,
+    ) -> None:
+        """Run a write in a worker thread; report success or a clear message back on the UI thread."""
+        self._write_worker(job, done, failed)
+
+    @work(thread=True, exit_on_error=False, group="writes")
+    def _write_worker(self, job, done, failed) -> None:
+        try:
+            result = job()
+        except StoreError as exc:
+            self.log.error(f"write failed: {exc.cause or exc!r}")
+            self.call_from_thread(self._write_failed, exc.message, failed)
+            return
+        except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
+            self.log.error(f"write failed: {exc!r}")
+            self.call_from_thread(self._write_failed, f"操作失败: {exc}", failed)
+            return
+        self.call_from_thread(self._write_done, result, done)
+
+    def _write_done(self, result, done) -> None:
+        # Our own commit: reload now rather than at the next poll.
+        self.watcher.changed()
+        for screen in self.screen_stack:
+            if hasattr(screen, "reload"):
+                screen.reload()
+        if done is not None:
+            done(result)
+
+    def _write_failed(self, message: str, failed) -> None:
+        self.notify(message, markup=False, severity="error", timeout=8)
+        if failed is not None:
+            failed(message)
+
+    # ---- keys, help and palette ---------------------------------------------------------
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen, key_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = getattr(screen, "HELP_TITLE", self.TITLE)
+        self.push_screen(HelpScreen(title, key_rows(screen)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key of the current screen is also a palette entry."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            b = active.binding
+            if not b.description or not b.id or b.action in seen or b.action == "command_palette":
+                continue
+            seen.add(b.action)
+            key = self.get_key_display(b)
+            yield SystemCommand(
+                f"{b.description} ({key})",
+                b.tooltip or f"快捷键 {key}",
+                partial(self.call_later, self.run_action, b.action, active.node),
+            )
+        yield from super().get_system_commands(screen)
+
+
+def _db_label(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).name
+    return url.split("@")[-1]

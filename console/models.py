@@ -1,0 +1,130 @@
+"""SQLModel tables. Times are stored as naive UTC and handed out as aware UTC.
+
+The queue orders by `Case.next_due_at`, kept in step with the case's running
+deadlines by `cases.py`. A case with no running clock gets `NO_DEADLINE`, a far-future
+sentinel rather than NULL, because SQLite sorts NULL first and PostgreSQL last: with
+a sentinel one index orders the queue the same way on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Naive UTC in the database, aware UTC in Python."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _utc(nullable: bool = False, index: bool = False):
+    return Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+    )
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(default="agent", max_length=16)  # agent | supervisor
+    created_at: datetime = _utc()
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_queue", "is_open", "next_due_at", "id"),
+        Index("ix_case_warn", "is_open", "next_warn_at", "next_due_at"),
+        Index("ix_case_mine", "is_open", "assignee", "next_due_at"),
+        Index("ix_case_urgent", "is_open", "urgent", "next_due_at"),
+        Index("ix_case_kind", "is_open", "kind", "next_due_at"),
+        Index("ix_case_status", "status", "next_due_at"),
+        Index("ix_case_buyer", "buyer_id"),
+        Index("ix_case_order", "order_no"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    buyer_id: str = Field(max_length=64)
+    order_no: str | None = Field(default=None, max_length=32)
+    channel: str = Field(max_length=16)  # chat | phone | message
+    kind: str = Field(max_length=16)
+    status: str = Field(default="new", max_length=24)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    urgent: bool = False
+    assignee: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    first_message_at: datetime = _utc()
+    first_replied_at: datetime | None = _utc(nullable=True)
+    is_open: bool = True
+    next_due_at: datetime = _utc()
+    next_warn_at: datetime = _utc()
+    next_due_kind: str | None = Field(default=None, max_length=32)
+    # Bumped on every change: lets a screen tell that what it shows is stale.
+    version: int = 1
+
+
+class Deadline(SQLModel, table=True):
+    """One clock on a case. `due_at` is absolute; a paused shop clock keeps `remaining_s`."""
+
+    __tablename__ = "deadline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=32)
+    clock: str = Field(max_length=16)  # shop | platform
+    state: str = Field(default="running", max_length=16)  # running | paused | met | cancelled
+    started_at: datetime = _utc()
+    due_at: datetime | None = _utc(nullable=True)
+    warn_at: datetime | None = _utc(nullable=True)
+    warn_s: int = 0
+    remaining_s: int | None = None
+    ended_at: datetime | None = _utc(nullable=True)
+    note: str = Field(default="", max_length=200)
+
+
+class CaseEvent(SQLModel, table=True):
+    """Append-only audit trail: who did what to a case, when, before -> after."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: datetime = _utc()
+    agent: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    before: str | None = Field(default=None, max_length=200)
+    after: str | None = Field(default=None, max_length=200)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Note(SQLModel, table=True):
+    __tablename__ = "note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    author: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    body: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,275 @@
+"""One case: its fields, every running clock, the event timeline and the notes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.cases import CaseDetail, NotFoundError, allowed_statuses
+from console.db import StoreError
+from console.sla import format_countdown, shop_time, state_at
+from console.textsafe import inert, inert_multiline
+from console.vocab import ACTIONS, CHANNELS, KINDS, STATUSES, label
+
+STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
+STATE_WORD = {"ok": "", "warning": "预警", "overdue": "已超时", "paused": "暂停"}
+
+
+class CaseScreen(Screen[None]):
+    HELP_TITLE = "工单详情"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "返回队列", id="case.back"),
+        Binding("r", "first_reply", "已首响", id="case.first_reply", tooltip="标记已给买家首次回复"),
+        Binding("s", "status", "改状态", id="case.status", tooltip="处理中/等买家/等仓库/等快递/已解决/关闭/重新打开"),
+        Binding("u", "urgent", "加急", id="case.urgent", tooltip="标记或取消加急 (2小时内转专员)"),
+        Binding("m", "assign_me", "给我", id="case.assign_me", tooltip="分配给我"),
+        Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
+        Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
+        Binding("n", "note", "记笔记", id="case.note", tooltip="写一条沟通记录"),
+    ]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="case-title")
+        with Horizontal(id="case-body"):
+            with Vertical(id="case-left"):
+                yield Static(id="case-fields")
+                yield Static(id="case-clocks")
+            with VerticalScroll(id="case-right"):
+                yield Static(id="case-notes")
+                yield Static(id="case-events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    # ---- data ------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            self.detail = self.app.cases.get(self.case_id)
+        except NotFoundError as exc:
+            self.app.notify(exc.message, markup=False, severity="error")
+            self.app.pop_screen()
+            return
+        except StoreError as exc:
+            self.app.notify(exc.message, markup=False, severity="error")
+            return
+        self._paint()
+
+    def tick(self) -> None:
+        if self.detail is not None:
+            self._paint_clocks()
+
+    # ---- painting ------------------------------------------------------------------
+
+    def _paint(self) -> None:
+        d = self.detail
+        assert d is not None
+        c = d.case
+        policy = self.app.policy
+        title = Text.assemble(
+            (f" 工单 #{c.id} ", "bold reverse"), "  ",
+            (" 加急 ", "bold reverse red") if c.urgent else "",
+            " 买家 ", (inert(c.buyer_id), "bold"),
+            "  订单 ", (c.order_no or "—", "bold"),
+            "  ", (label(STATUSES, c.status), "bold cyan"),
+        )
+        self.query_one("#case-title", Static).update(title)
+
+        fields = Table.grid(padding=(0, 2))
+        fields.add_column(style="dim", no_wrap=True)
+        fields.add_column()
+
+        def t(dt):
+            return shop_time(dt, policy, "%Y-%m-%d %H:%M:%S") if dt else "—"
+
+        for name, value in (
+            ("买家旺旺", inert(c.buyer_id)),
+            ("订单号", c.order_no or "—"),
+            ("渠道", label(CHANNELS, c.channel)),
+            ("类型", label(KINDS, c.kind)),
+            ("状态", label(STATUSES, c.status)),
+            ("加急", "是" if c.urgent else "否"),
+            ("处理人", inert(c.assignee) or "待分配"),
+            ("买家消息", t(c.first_message_at)),
+            ("首次回复", t(c.first_replied_at)),
+            ("创建", f"{t(c.created_at)}  {inert(c.created_by)}"),
+            ("更新", t(c.updated_at)),
+        ):
+            fields.add_row(name, Text(value))
+        fields.add_row("描述", Text(inert_multiline(c.description) or "—"))
+        self.query_one("#case-fields", Static).update(fields)
+        self._paint_clocks()
+
+        notes = Text()
+        notes.append("沟通记录\n", style="bold underline")
+        if not d.notes:
+            notes.append("还没有笔记。按 n 写一条。\n", style="dim")
+        for note in d.notes:
+            notes.append(f"{t(note.created_at)}  {inert(note.author)}\n", style="dim")
+            notes.append(inert_multiline(note.body) + "\n\n")
+        self.query_one("#case-notes", Static).update(notes)
+
+        events = Text()
+        events.append("处理记录\n", style="bold underline")
+        for e in d.events:
+            events.append(f"{shop_time(e.at, policy, '%m-%d %H:%M:%S')} ", style="dim")
+            events.append(f"{inert(e.agent)} ", style="cyan")
+            events.append(label(ACTIONS, e.action))
+            if e.before or e.after:
+                events.append(f"  {inert(e.before) or '—'} → {inert(e.after) or '—'}")
+            if e.detail:
+                events.append(f"  {inert(e.detail)}", style="dim")
+            events.append("\n")
+        self.query_one("#case-events", Static).update(events)
+
+    def _paint_clocks(self) -> None:
+        d = self.detail
+        assert d is not None
+        now = self.app.now()
+        policy = self.app.policy
+        table = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
+        for col in ("时限", "剩余", "到期 (店铺时间)", "类别", ""):
+            table.add_column(col, no_wrap=True)
+        running = d.running
+        for dl in running:
+            if dl.state == "paused":
+                left = format_countdown_seconds(dl.remaining_s or 0)
+                table.add_row(policy.label(dl.kind), Text(left, style="dim"), "—",
+                              _clock_word(dl.clock), Text("暂停 (等买家)", style="dim"))
+                continue
+            state = state_at(dl.due_at, dl.warn_at or dl.due_at, now)
+            table.add_row(
+                policy.label(dl.kind),
+                Text(format_countdown(dl.due_at - now), style=STATE_STYLE[state]),
+                shop_time(dl.due_at, policy, "%m-%d %H:%M:%S"),
+                _clock_word(dl.clock),
+                Text(STATE_WORD[state], style=STATE_STYLE[state]),
+            )
+        out = Table.grid()
+        out.add_row(Text("进行中的计时", style="bold underline"))
+        out.add_row(table if running else Text("没有进行中的计时", style="dim"))
+        self.query_one("#case-clocks", Static).update(out)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def _write(self, job, message: str) -> None:
+        self.app.write(job, lambda _: self.app.notify(message, markup=False))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_first_reply(self) -> None:
+        app = self.app
+        if self.detail and self.detail.case.first_replied_at is not None:
+            app.notify("已经标记过首次回复")
+            return
+        self._write(lambda: app.cases.mark_first_reply(self.case_id, app.agent), "已标记首次回复")
+
+    def action_status(self) -> None:
+        from console.screens.dialogs import ChoiceDialog
+
+        if self.detail is None:
+            return
+        c = self.detail.case
+        options = []
+        for s in allowed_statuses(c.status):
+            text = STATUSES[s]
+            if s == "in_progress" and c.status in ("resolved", "closed"):
+                text = "重新打开 (回到处理中)"
+            options.append((s, text))
+        version = c.version
+        app = self.app
+
+        def chosen(status: str | None) -> None:
+            if status:
+                self._write(
+                    lambda: app.cases.set_status(self.case_id, status, app.agent, expected_version=version),
+                    f"状态已改为 {STATUSES[status]}",
+                )
+
+        app.push_screen(ChoiceDialog(f"工单 #{c.id} 改状态 (现在: {STATUSES.get(c.status)})", options), chosen)
+
+    def action_urgent(self) -> None:
+        if self.detail is None:
+            return
+        app = self.app
+        urgent = not self.detail.case.urgent
+        self._write(lambda: app.cases.set_urgent(self.case_id, urgent, app.agent),
+                    "已标记加急,2小时内需转给专员" if urgent else "已取消加急")
+
+    def action_assign_me(self) -> None:
+        app = self.app
+        self._write(lambda: app.cases.assign(self.case_id, app.agent, app.agent), "已分配给我")
+
+    def action_assign(self) -> None:
+        from console.screens.dialogs import PromptDialog
+
+        app = self.app
+        agents = [a for a in app.cases.agents() if a != app.agent][:12]
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            target = None if name in ("", "-", "待分配") else name
+            self._write(lambda: app.cases.assign(self.case_id, target, app.agent),
+                        f"已分配给 {target}" if target else "已放回待分配")
+
+        def check(name: str) -> str | None:
+            return "名字太长 (最多 64 个字符)" if len(name) > 64 else None
+
+        app.push_screen(
+            PromptDialog("分配给哪位客服? (留空或输入 - 放回待分配)", placeholder="客服名字",
+                         check=check, suggestions=agents),
+            chosen,
+        )
+
+    def action_note(self) -> None:
+        from console.screens.note import NoteDialog
+
+        app = self.app
+
+        def save(body: str | None) -> None:
+            if body:
+                self._write(lambda: app.cases.add_note(self.case_id, body, app.agent), "笔记已保存")
+
+        app.push_screen(NoteDialog(f"工单 #{self.case_id} 写沟通记录"), save)
+
+    def action_start_clock(self) -> None:
+        from console.screens.clock_dialog import StartClockDialog
+
+        app = self.app
+
+        def chosen(result) -> None:
+            if result is None:
+                return
+            kind, due_at, note = result
+            self._write(
+                lambda: app.cases.start_clock(self.case_id, kind, app.agent, due_at=due_at, note=note),
+                f"已开始计时: {app.policy.label(kind)}",
+            )
+
+        app.push_screen(StartClockDialog(), chosen)
+
+
+def _clock_word(clock: str) -> str:
+    return "平台" if clock == "platform" else "店铺"
+
+
+def format_countdown_seconds(seconds: int) -> str:
+    from datetime import timedelta
+
+    return format_countdown(timedelta(seconds=seconds))

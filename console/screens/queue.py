@@ -1,0 +1,263 @@
+"""The home screen: every open case, the one closest to timing out on top."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from console.queue import QueueCounts, QueueFilter, QueueRow, describe
+from console.sla import shop_time
+from console.vocab import KINDS, STATUSES
+from console.widgets.case_table import CaseTable, header_line
+
+DEMO_CASES = 200
+
+
+class QueueScreen(Screen[None]):
+    HELP_TITLE = "工单队列"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_case", "新建", id="queue.new", tooltip="新建工单 (可粘贴千牛聊天/订单行)"),
+        Binding("slash", "search", "搜索", key_display="/", id="queue.search",
+                tooltip="按买家旺旺名或订单号搜索 (前缀匹配)"),
+        Binding("r", "first_reply", "已首响", id="queue.first_reply", tooltip="标记选中工单已首次回复"),
+        Binding("m", "toggle('mine')", "我的", id="queue.mine", tooltip="只看分配给我的"),
+        Binding("u", "toggle('urgent')", "加急", id="queue.urgent", tooltip="只看加急工单"),
+        Binding("o", "toggle('overdue')", "超时", id="queue.overdue", tooltip="只看已超时"),
+        Binding("d", "toggle('due_soon')", "30分内", id="queue.due_soon", tooltip="只看30分钟内到期"),
+        Binding("k", "pick_kind", "类型", id="queue.kind", tooltip="按工单类型筛选"),
+        Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
+        Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
+        Binding("D", "load_demo", "载入演示", show=False, id="queue.demo",
+                tooltip=f"载入 {DEMO_CASES} 条演示工单"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = QueueFilter()
+        self._counts: QueueCounts | None = None
+        self._selected_id: int | None = None
+        self._offered_demo = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Static(id="counts")
+        yield Input(placeholder="搜索 买家旺旺名 或 订单号 (回车进入列表 · Esc 清除)", id="search")
+        yield Static(id="colheader")
+        yield CaseTable(self._fetch, self.app.now, self.app.policy, id="table")
+        yield Static(id="empty")
+        yield Footer()
+
+    @property
+    def table(self) -> CaseTable:
+        return self.query_one(CaseTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#search").display = False
+        self.table.focus()
+        self.reload()
+        self._refresh_counts()
+        self.set_interval(5, self._refresh_counts)
+        self._paint_topbar()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_resize(self) -> None:
+        self.query_one("#colheader", Static).update(Text(header_line(self.table.size.width or self.size.width)))
+
+    # ---- data ------------------------------------------------------------------
+
+    def _fetch(self, offset: int, limit: int) -> list[QueueRow]:
+        return self.app.reader.page(self.filter, self.app.now(), offset, limit)
+
+    def reload(self) -> None:
+        """Re-read the count and the visible page; keep the cursor on the same case."""
+        app = self.app
+        table = self.table
+        now = app.now()
+        near = table.cursor_row
+        table.set_total(app.reader.count(self.filter, now))
+        if self._selected_id is not None:
+            pos = app.reader.position(self.filter, now, self._selected_id, near)
+            if pos is not None and pos != table.cursor_row:
+                table.cursor_row = pos
+        self._paint_counts()
+        self._paint_empty()
+        if not self._offered_demo and table.total == 0 and not self.filter.active:
+            self._offered_demo = True
+            if app.offer_demo and app.reader.counts(now).open == 0:
+                self._offer_demo()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
+    def _refresh_counts(self) -> None:
+        counts = self.app.reader.counts(self.app.now())
+        self.app.call_from_thread(self._set_counts, counts)
+
+    def _set_counts(self, counts: QueueCounts) -> None:
+        self._counts = counts
+        self._paint_counts()
+
+    def tick(self) -> None:
+        self.table.refresh()
+        self._paint_topbar()
+
+    # ---- painting ------------------------------------------------------------------
+
+    def _paint_topbar(self) -> None:
+        app = self.app
+        clock = shop_time(app.now(), app.policy, "%Y-%m-%d %H:%M:%S")
+        text = Text.assemble(
+            (" 售后工作台 ", "bold reverse"),
+            "  客服 ", (app.agent, "bold"),
+            "  数据库 ", (app.db_label, "dim"),
+            "  ", (clock, "bold"),
+        )
+        self.query_one("#topbar", Static).update(text)
+
+    def _paint_counts(self) -> None:
+        c = self._counts
+        parts: list[tuple[str, str] | str] = []
+        if c is not None:
+            parts += [
+                "未结 ", (f"{c.open:,}", "bold"), "   ",
+                ("预警 ", "bold yellow"), (f"{c.warning:,}", "bold yellow"), "   ",
+                ("超时 ", "bold red"), (f"{c.overdue:,}", "bold red"),
+            ]
+        shown = self.table.total
+        parts += ["   │ 列表 ", (f"{shown:,}", "bold"), " 条"]
+        filters = describe(self.filter)
+        if filters:
+            parts += ["   筛选: ", (" ".join(filters), "bold cyan")]
+        if self.filter.search:
+            parts += ["   搜索: ", (self.filter.search, "bold cyan")]
+        self.query_one("#counts", Static).update(Text.assemble(*parts))
+
+    def _paint_empty(self) -> None:
+        empty = self.query_one("#empty", Static)
+        if self.table.total:
+            empty.display = False
+            return
+        empty.display = True
+        if self.filter.active:
+            empty.update(Text("没有符合条件的工单。按 c 清除筛选。"))
+        else:
+            empty.update(Text(f"还没有工单。按 n 新建工单,或按 D 载入 {DEMO_CASES} 条演示工单。"))
+
+    # ---- actions ---------------------------------------------------------------------
+
+    @on(CaseTable.Highlighted)
+    def _remember(self, event: CaseTable.Highlighted) -> None:
+        self._selected_id = event.row.id if event.row else None
+
+    @on(CaseTable.Opened)
+    def _open(self, event: CaseTable.Opened) -> None:
+        from console.screens.case import CaseScreen
+
+        self.app.push_screen(CaseScreen(event.case_id))
+
+    def action_new_case(self) -> None:
+        from console.screens.new_case import NewCaseScreen
+
+        self.app.push_screen(NewCaseScreen())
+
+    def action_first_reply(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+        app = self.app
+        app.write(
+            lambda: app.cases.mark_first_reply(row.id, app.agent),
+            lambda case: app.notify(f"#{case.id} 已标记首次回复", markup=False),
+        )
+
+    def _set_filter(self, f: QueueFilter) -> None:
+        self.filter = f
+        self.table.cursor_row = 0
+        self.reload()
+
+    def action_toggle(self, name: str) -> None:
+        f = self.filter.toggled(name)
+        if name == "overdue" and f.overdue:
+            f = QueueFilter(**{**f.__dict__, "due_soon": False})
+        if name == "due_soon" and f.due_soon:
+            f = QueueFilter(**{**f.__dict__, "overdue": False})
+        self._set_filter(f)
+
+    def action_pick_kind(self) -> None:
+        from console.screens.dialogs import ChoiceDialog
+
+        options = [("", "全部类型")] + list(KINDS.items())
+        self.app.push_screen(
+            ChoiceDialog("按类型筛选", options, self.filter.kind or ""),
+            lambda key: key is not None and self._set_filter(
+                QueueFilter(**{**self.filter.__dict__, "kind": key or None})),
+        )
+
+    def action_pick_status(self) -> None:
+        from console.screens.dialogs import ChoiceDialog
+
+        options = [("", "全部未结")] + list(STATUSES.items())
+        self.app.push_screen(
+            ChoiceDialog("按状态筛选", options, self.filter.status or ""),
+            lambda key: key is not None and self._set_filter(
+                QueueFilter(**{**self.filter.__dict__, "status": key or None})),
+        )
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
+        self.table.focus()
+        self._set_filter(QueueFilter())
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        if text != self.filter.search:
+            self._set_filter(QueueFilter(**{**self.filter.__dict__, "search": text}))
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.table.focus()
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#search", Input)
+        if event.key == "escape" and search.has_focus:
+            event.stop()
+            search.value = ""
+            search.display = False
+            self.table.focus()
+
+    # ---- demo data --------------------------------------------------------------------
+
+    def _offer_demo(self) -> None:
+        from console.screens.dialogs import ConfirmDialog
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"数据库里还没有工单。要载入 {DEMO_CASES} 条演示工单看看吗?\n(演示数据可随时用新数据库替换)",
+                yes=f"载入 {DEMO_CASES} 条演示工单", no="不用,从空队列开始",
+            ),
+            lambda yes: yes and self.action_load_demo(),
+        )
+
+    def action_load_demo(self) -> None:
+        from console.demo import populate
+
+        app = self.app
+        app.write(
+            lambda: populate(app.db, app.policy, app.now(), DEMO_CASES, open_ratio=0.9, agent=app.agent),
+            lambda n: app.notify(f"已载入 {n} 条演示工单", markup=False),
+        )

@@ -1,0 +1,42 @@
+"""Make text from outside (buyer IDs, pasted chat) safe to draw in a terminal.
+
+Text is stored exactly as typed. Only when it is drawn do control characters become
+visible caret notation (ESC -> ^[), so an escape sequence in a pasted chat can never
+move the cursor or recolour the screen. Rich markup is not interpreted because
+callers build `rich.text.Text` objects, never markup strings, from this text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _caret(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if ch == "\t":
+        return " "
+    if ch in "\r\n":
+        return "⏎"
+    if code < 0x20:
+        return "^" + chr(code + 0x40)
+    if code == 0x7F:
+        return "^?"
+    return f"\\x{code:02x}"
+
+
+def inert(text: str | None) -> str:
+    """Return `text` with every control character replaced by a visible form (one line)."""
+    if not text:
+        return ""
+    return _CONTROL.sub(_caret, text)
+
+
+def inert_multiline(text: str | None) -> str:
+    """Like `inert` but keeps line breaks (for descriptions and notes)."""
+    if not text:
+        return ""
+    return "\n".join(inert(line) for line in text.replace("\r\n", "\n").split("\n"))

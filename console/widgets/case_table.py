@@ -1,0 +1,259 @@
+"""The queue table: a virtual list drawn line by line (Textual's Line API).
+
+Only the rows on screen are read (one page at a time, through an index) and drawn.
+The static part of each row is cached; the countdown is formatted while drawing, so
+the once-a-second tick is a plain `refresh()` of the visible lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from console.models import NO_DEADLINE
+from console.queue import QueueRow
+from console.sla import Policy, format_age, format_countdown, state_at
+from console.textsafe import inert
+from console.vocab import KINDS, STATUSES, label
+
+PAGE = 100
+
+# (title, width); the buyer column takes what is left.
+COLUMNS: list[tuple[str, int]] = [
+    ("", 4),  # 加急 mark
+    ("倒计时", 8),
+    ("时限", 10),
+    ("买家", 0),
+    ("订单号", 20),
+    ("类型", 8),
+    ("状态", 6),
+    ("处理人", 8),
+    ("时长", 5),
+]
+GAP = 1
+MIN_BUYER = 12
+MAX_BUYER = 24  # wider leaves the columns to the right too far from the buyer
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells; a cut ends in an ellipsis."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def column_widths(total: int) -> list[int]:
+    fixed = sum(w for _, w in COLUMNS) + GAP * (len(COLUMNS) - 1)
+    buyer = min(MAX_BUYER, max(MIN_BUYER, total - fixed))
+    return [w if w else buyer for _, w in COLUMNS]
+
+
+def header_line(total: int) -> str:
+    widths = column_widths(total)
+    return (" " * GAP).join(fit(title, w) for (title, _), w in zip(COLUMNS, widths, strict=True))
+
+
+class CaseTable(ScrollView, can_focus=True):
+    """Open cases in deadline order, with live countdowns."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "上移", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "下移", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "上一页", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "下一页", show=False, id="table.page_down"),
+        Binding("home", "jump(0)", "第一条", show=False, id="table.first"),
+        Binding("end", "jump(-1)", "最后一条", show=False, id="table.last"),
+        Binding("enter", "open", "打开", id="queue.open"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "case-table--cursor",
+        "case-table--overdue",
+        "case-table--warning",
+        "case-table--ok",
+        "case-table--paused",
+        "case-table--urgent",
+        "case-table--dim",
+    }
+
+    DEFAULT_CSS = """
+    CaseTable {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        & > .case-table--cursor { background: $accent 40%; text-style: bold; }
+        & > .case-table--overdue { color: $error; text-style: bold; }
+        & > .case-table--warning { color: $warning; text-style: bold; }
+        & > .case-table--ok { color: $success; }
+        & > .case-table--paused { color: $text-muted; }
+        & > .case-table--urgent { color: $error; text-style: bold reverse; }
+        & > .case-table--dim { color: $text-muted; }
+    }
+    """
+
+    cursor_row: reactive[int] = reactive(0)
+
+    class Opened(Message):
+        """The agent pressed Enter on a case."""
+
+        def __init__(self, case_id: int) -> None:
+            super().__init__()
+            self.case_id = case_id
+
+    class Highlighted(Message):
+        def __init__(self, row: QueueRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], list[QueueRow]],
+        now: Callable[[], datetime],
+        policy: Policy,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._fetch = fetch
+        self._now = now
+        self._policy = policy
+        self._pages: dict[int, list[QueueRow]] = {}
+        self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
+        self.total = 0
+
+    # ---- data ------------------------------------------------------------------
+
+    def set_total(self, total: int) -> None:
+        """New row count; drops cached pages (the data behind them may have changed)."""
+        self.total = total
+        self._pages.clear()
+        self._static.clear()
+        self.virtual_size = Size(self.size.width, total)
+        if self.cursor_row >= total:
+            self.cursor_row = max(0, total - 1)
+        self.refresh()
+
+    def row_at(self, index: int) -> QueueRow | None:
+        if not 0 <= index < self.total:
+            return None
+        page_no, offset = divmod(index, PAGE)
+        page = self._pages.get(page_no)
+        if page is None:
+            if len(self._pages) > 50:  # keep memory flat while scrolling a long queue
+                self._pages.clear()
+            page = self._pages[page_no] = self._fetch(page_no * PAGE, PAGE)
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.row_at(self.cursor_row)
+
+    # ---- cursor ----------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self._scroll_cursor_visible()
+        self.post_message(self.Highlighted(self.current))
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_y)
+        if 0 <= y < self.size.height:
+            self.refresh_lines(index, 1)
+
+    def _scroll_cursor_visible(self) -> None:
+        top, height = int(self.scroll_y), max(1, self.size.height)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        if self.total:
+            self.cursor_row = min(self.total - 1, max(0, self.cursor_row + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.total:
+            self.cursor_row = self.total - 1 if where < 0 else 0
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row.id))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total)
+        self._static.clear()
+
+    # ---- drawing ---------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        return self._row_strip(row, index == self.cursor_row, width).crop(scroll_x, scroll_x + width)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"case-table--{name}")
+
+    def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
+        widths = column_widths(width)
+        now = self._now()
+        base = self.rich_style
+        if row.next_due_at >= NO_DEADLINE:
+            countdown, state = ("已结" if row.status in ("resolved", "closed") else "暂停"), "paused"
+        else:
+            state = state_at(row.next_due_at, row.next_warn_at, now)
+            countdown = format_countdown(row.next_due_at - now)
+        segments = [
+            Segment(fit(" 急 " if row.urgent else "", widths[0]), self._style("urgent") if row.urgent else base),
+            Segment(" " * GAP, base),
+            Segment(fit(countdown, widths[1]), base + self._style(state)),
+            Segment(" " * GAP, base),
+        ]
+        # Age moves by the minute, so the cache key does too.
+        key = (row.id, row.version, width, cursor, int(now.timestamp()) // 60)
+        static = self._static.get(key)
+        if static is None:
+            if len(self._static) > 2000:
+                self._static.clear()
+            static = self._static[key] = self._static_segments(row, widths, now, base)
+        segments += static
+        strip = Strip(segments)
+        if cursor:
+            strip = strip.apply_style(self._style("cursor"))
+        return strip.adjust_cell_length(width, base)
+
+    def _static_segments(self, row: QueueRow, widths: list[int], now: datetime, base: Style) -> list[Segment]:
+        dim = base + self._style("dim")
+        cells = [
+            (self._policy.label(row.next_due_kind), dim),
+            (inert(row.buyer_id), base),
+            (row.order_no or "—", base),
+            (label(KINDS, row.kind), base),
+            (label(STATUSES, row.status), base),
+            (inert(row.assignee) or "待分配", base if row.assignee else dim),
+            (format_age(now - row.created_at), dim),
+        ]
+        out: list[Segment] = []
+        for i, ((text, style), w) in enumerate(zip(cells, widths[2:], strict=True)):
+            if i:
+                out.append(Segment(" " * GAP, base))
+            out.append(Segment(fit(text, w), style))
+        return out
