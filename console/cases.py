@@ -271,7 +271,7 @@ class Cases:
             d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(due, now), None, None
         s.add(d)
         s.flush()
-        detail = f"{rule.label} 到期 {due.astimezone(self.policy.timezone):%Y-%m-%d %H:%M:%S}"
+        detail = f"到期 {due.astimezone(self.policy.timezone):%Y-%m-%d %H:%M:%S}"
         self._event(s, case, agent, now, "clock_started", None, rule.label, detail + (f" ({note})" if note else ""))
         return d
 

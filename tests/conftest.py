@@ -1,0 +1,42 @@
+"""Shared fixtures: a throwaway SQLite file per test, the shipped policy, a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from console.cases import Cases
+from console.clock import FrozenClock
+from console.db import Database, open_database, resolve_url
+from console.sla import Policy, load_policy
+
+# 10:00 in Shanghai on a Monday.
+T0 = datetime(2026, 11, 23, 2, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "console.db"
+
+
+@pytest.fixture
+def db(db_path) -> Database:
+    database = open_database(resolve_url(str(db_path)))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def cases(db, policy, clock) -> Cases:
+    return Cases(db, policy, clock)

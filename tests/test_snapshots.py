@@ -1,0 +1,56 @@
+"""SVG snapshots of the main screens at a frozen clock and a fixed size.
+
+Update on purpose only: `pytest tests/test_snapshots.py --snapshot-update`, then look at the
+new SVGs (snapshot_report.html) before committing them."""
+
+from console.demo import populate
+from console.intake import CaseDraft
+from tests.conftest import T0
+from tests.ui_helpers import make_app, settle
+
+SIZE = (130, 34)
+
+
+def _app(db, policy, clock, cases):
+    populate(db, policy, T0, 60, open_ratio=0.9, seed=11, agent="小王")
+    case = cases.create(
+        CaseDraft(buyer_id="小鱼儿2018", order_no="3712345678901234567", kind="refund", urgent=True,
+                  description="申请了退款,快递显示已签收但没收到。\n买家说家里没人代收。", message_time="09:59:45"),
+        "小王",
+    )
+    cases.start_clock(case.id, "refund_auto_agree_shipped", "小王")
+    cases.add_note(case.id, "已联系快递核实签收人,等回复", "小王")
+    return make_app(db, policy, clock), case
+
+
+def test_queue_snapshot(snap_compare, db, policy, clock, cases):
+    app, _ = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_case_snapshot(snap_compare, db, policy, clock, cases):
+    app, case = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        from console.screens.case import CaseScreen
+
+        await settle(pilot)
+        app.push_screen(CaseScreen(case.id))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_new_case_snapshot(snap_compare, db, policy, clock, cases):
+    app, _ = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,147 @@
+"""The database on real SQLite files: migrations, pragmas, locking, faults, change polling."""
+
+import os
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from console.db import SCHEMA_HEAD, Database, StoreError, current_revision, open_database, resolve_url
+from console.intake import CaseDraft
+
+
+def test_migration_creates_the_schema_in_an_empty_file(db_path):
+    db_path.touch()  # an empty file, as a user might hand us
+    db = open_database(resolve_url(str(db_path)))
+    assert current_revision(db) == SCHEMA_HEAD
+    tables = {r[0] for r in sqlite3.connect(db_path).execute("select name from sqlite_master where type='table'")}
+    assert {"case", "deadline", "case_event", "note", "agent", "alembic_version"} <= tables
+    indexes = {r[0] for r in sqlite3.connect(db_path).execute("select name from sqlite_master where type='index'")}
+    assert {"ix_case_queue", "ix_case_buyer", "ix_case_order", "ix_case_mine"} <= indexes
+    # Opening again finds it current and changes nothing.
+    again = open_database(resolve_url(str(db_path)))
+    assert current_revision(again) == SCHEMA_HEAD
+
+
+def test_schema_head_matches_the_newest_migration():
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import console
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+
+
+def test_models_match_the_migrations(db):
+    """Autogenerate finds nothing to do: the migrations describe the models exactly."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_pragmas(db):
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
+
+
+def test_a_second_connection_sees_a_commit(db, db_path, cases):
+    other = Database(resolve_url(str(db_path)))
+    watcher = other.watcher()
+    assert watcher.changed() is False
+    case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567"), "小王")
+    assert watcher.changed() is True
+    assert watcher.changed() is False  # one change, reported once
+    from console.cases import Cases
+
+    seen = Cases(other, cases.policy, cases.clock).get(case.id)
+    assert seen.case.buyer_id == "阿狸"
+    watcher.close()
+
+
+def test_writes_do_not_interleave(db, db_path, cases):
+    """Two threads, each on its own connection, adding notes at once: every note lands."""
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    from console.cases import Cases
+
+    other = Cases(Database(resolve_url(str(db_path))), cases.policy, cases.clock)
+    errors = []
+
+    def add(svc, who):
+        try:
+            for i in range(20):
+                svc.add_note(case.id, f"{who} {i}", who)
+        except StoreError as exc:  # pragma: no cover - would fail the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(s, w)) for s, w in ((cases, "甲"), (other, "乙"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    detail = cases.get(case.id)
+    assert len(detail.notes) == 40
+    assert detail.case.version == 1 + 40
+
+
+def test_locked_database_is_a_clear_message_and_nothing_is_half_saved(db, db_path, cases):
+    import console.db as dbmod
+
+    blocker = sqlite3.connect(db_path, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    old = dbmod.BUSY_TIMEOUT_MS
+    dbmod.BUSY_TIMEOUT_MS = 50
+    try:
+        fresh = Database(resolve_url(str(db_path)))
+        from console.cases import Cases
+
+        with pytest.raises(StoreError) as err:
+            Cases(fresh, cases.policy, cases.clock).create(CaseDraft(buyer_id="阿狸"), "小王")
+        assert "占用" in err.value.message
+        assert "没有丢失" in err.value.message
+    finally:
+        dbmod.BUSY_TIMEOUT_MS = old
+        blocker.rollback()
+        blocker.close()
+    with db.engine.connect() as conn:
+        assert conn.execute(text('select count(*) from "case"')).scalar() == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write a read-only file")
+def test_read_only_database(db, db_path, cases):  # pragma: no cover - CI runs as root
+    os.chmod(db_path, 0o444)
+    with pytest.raises(StoreError, match="只读"):
+        cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+
+
+def test_read_only_connection_refuses_writes_with_a_message(db, db_path, cases):
+    """Root ignores file modes, so open the file read-only through SQLite itself."""
+    from console.cases import Cases
+
+    ro = Database(f"sqlite:///file:{db_path}?mode=ro&uri=true")
+    with pytest.raises(StoreError, match="只读"):
+        Cases(ro, cases.policy, cases.clock).create(CaseDraft(buyer_id="阿狸"), "小王")
+
+
+def test_missing_directory_is_a_clear_message(tmp_path):
+    with pytest.raises(StoreError, match="目录不存在"):
+        open_database(resolve_url(str(tmp_path / "nope" / "console.db")))
+
+
+def test_resolve_url(monkeypatch, tmp_path):
+    monkeypatch.delenv("AFTERSALES_DB", raising=False)
+    assert resolve_url(None).endswith("data/console.db")
+    monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "x.db"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'x.db'}"
+    assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"

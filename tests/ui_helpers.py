@@ -1,0 +1,22 @@
+"""Helpers for Pilot tests: build the app on a temp database, wait for its workers."""
+
+from __future__ import annotations
+
+from console.app import AftersalesApp
+
+
+def make_app(db, policy, clock, agent="小王", offer_demo=False) -> AftersalesApp:
+    # tick_seconds=0: no real interval; tests advance the clock and call app.tick().
+    return AftersalesApp(db, policy, agent, clock=clock, tick_seconds=0, offer_demo=offer_demo)
+
+
+async def settle(pilot) -> None:
+    """Let writes and count refreshes finish and the screen repaint."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
