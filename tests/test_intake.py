@@ -1,6 +1,13 @@
 from datetime import timedelta
 
-from console.intake import CaseDraft, ValidDraft, guess_kind, parse_shop_time, pick_from_paste, validate_draft
+from console.intake import (
+    CaseDraft,
+    ValidDraft,
+    guess_kind,
+    parse_shop_time,
+    pick_from_paste,
+    validate_draft,
+)
 from tests.conftest import T0
 
 

@@ -7,7 +7,14 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from console.db import SCHEMA_HEAD, Database, StoreError, current_revision, open_database, resolve_url
+from console.db import (
+    SCHEMA_HEAD,
+    Database,
+    StoreError,
+    current_revision,
+    open_database,
+    resolve_url,
+)
 from console.intake import CaseDraft
 
 
