@@ -1,0 +1,54 @@
+"""The `aftersales` command: demo data, and clear messages instead of tracebacks."""
+
+import subprocess
+import sys
+
+from console.cli import agent_name, main
+from console.db import open_database, resolve_url
+from console.queue import QueueFilter, QueueReader
+from tests.conftest import T0
+
+
+def test_demo_loads_cases(tmp_path, capsys):
+    path = tmp_path / "demo.db"
+    assert main(["--db", str(path), "--agent", "小王", "demo", "--cases", "120"]) == 0
+    assert "120" in capsys.readouterr().out
+    reader = QueueReader(open_database(resolve_url(str(path))), "小王")
+    assert 80 < reader.count(QueueFilter(), T0) <= 120  # about 90 % open
+    rows = reader.page(QueueFilter(), T0, 0, 200)
+    assert all(r.order_no and r.order_no.isdigit() and 18 <= len(r.order_no) <= 19 for r in rows)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in r.buyer_id) for r in rows)
+
+
+def test_demo_rejects_bad_numbers(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "d.db"), "demo", "--cases", "0"]) == 2
+    assert "--cases" in capsys.readouterr().err
+
+
+def test_missing_directory_is_a_message_and_exit_code(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "console", "--db", str(tmp_path / "no" / "such" / "x.db"), "demo"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 2
+    assert "目录不存在" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_broken_policy_is_a_message(tmp_path):
+    bad = tmp_path / "sla.toml"
+    bad.write_text('[clocks.x]\nclock = "shop"\nduration = "soon"\n', encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "console", "--sla", str(bad), "--db", str(tmp_path / "x.db"), "demo"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 2
+    assert "clocks.x" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_agent_name(monkeypatch):
+    monkeypatch.setenv("AFTERSALES_AGENT", "阿珍")
+    assert agent_name(None) == "阿珍"
+    assert agent_name(" 小王 ") == "小王"
+    monkeypatch.delenv("AFTERSALES_AGENT")
+    assert agent_name(None)  # the OS user
