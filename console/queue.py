@@ -122,6 +122,10 @@ class QueueReader:
         with self.db.engine.connect() as conn:
             return [QueueRow(*r) for r in conn.execute(q)]
 
+    def has_cases(self) -> bool:
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(Case.id).limit(1)).first() is not None
+
     def counts(self, now: datetime) -> QueueCounts:
         """Header figures: open cases, cases in their warning window, cases past due."""
         with self.db.engine.connect() as conn:

@@ -226,6 +226,10 @@ async def test_a_locked_database_is_a_message_not_a_crash(db, db_path, policy, c
         try:
             await pilot.press("u")
             await settle(pilot)
+            await pilot.press("n")
+            await type_text(pilot, "已催仓库")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
         finally:
             blocker.rollback()
             blocker.close()
@@ -234,3 +238,13 @@ async def test_a_locked_database_is_a_message_not_a_crash(db, db_path, policy, c
         messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
         assert any("占用" in m for m in messages)
         assert app.cases.get(case.id).case.urgent is False
+        assert app.cases.get(case.id).notes == []
+        # The note that could not be saved is still there when the dialog opens again.
+        await pilot.press("n")
+        await settle(pilot)
+        from textual.widgets import TextArea
+
+        assert app.screen.query_one(TextArea).text == "已催仓库"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.body for n in app.cases.get(case.id).notes] == ["已催仓库"]

@@ -238,15 +238,20 @@ class CaseScreen(Screen[None]):
         )
 
     def action_note(self) -> None:
-        from console.screens.note import NoteDialog
+        from console.screens.note import NoteDialog, saved
 
         app = self.app
+        title = f"工单 #{self.case_id} 写沟通记录"
+
+        def done(_note) -> None:
+            saved(title)
+            app.notify("笔记已保存")
 
         def save(body: str | None) -> None:
             if body:
-                self._write(lambda: app.cases.add_note(self.case_id, body, app.agent), "笔记已保存")
+                app.write(lambda: app.cases.add_note(self.case_id, body, app.agent), done)
 
-        app.push_screen(NoteDialog(f"工单 #{self.case_id} 写沟通记录"), save)
+        app.push_screen(NoteDialog(title), save)
 
     def action_start_clock(self) -> None:
         from console.screens.clock_dialog import StartClockDialog

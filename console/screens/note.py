@@ -15,6 +15,11 @@ from textual.widgets import Footer, Label, TextArea
 _drafts: dict[str, str] = {}
 
 
+def saved(title: str) -> None:
+    """Forget the draft of the note dialog called `title` once its text is in the database."""
+    _drafts.pop(title, None)
+
+
 class NoteDialog(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存", priority=True, id="note.save"),
@@ -45,7 +50,7 @@ class NoteDialog(ModalScreen[str | None]):
         if not text:
             self.notify("笔记是空的", severity="warning")
             return
-        _drafts.pop(self._title, None)
+        # The draft stays until the caller has saved it (see `saved`): a failed write loses nothing.
         self.dismiss(text)
 
     def action_cancel(self) -> None:

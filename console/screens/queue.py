@@ -34,9 +34,14 @@ class QueueScreen(Screen[None]):
         Binding("k", "pick_kind", "类型", id="queue.kind", tooltip="按工单类型筛选"),
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
-        Binding("D", "load_demo", "载入演示", show=False, id="queue.demo",
-                tooltip=f"载入 {DEMO_CASES} 条演示工单"),
+        Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Demo data is offered only while the database has no cases at all.
+        if action == "load_demo":
+            return self._empty_database
+        return True
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,6 +49,7 @@ class QueueScreen(Screen[None]):
         self._counts: QueueCounts | None = None
         self._selected_id: int | None = None
         self._offered_demo = False
+        self._empty_database = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -90,9 +96,13 @@ class QueueScreen(Screen[None]):
                 table.cursor_row = pos
         self._paint_counts()
         self._paint_empty()
-        if not self._offered_demo and table.total == 0 and not self.filter.active:
+        empty = table.total == 0 and not self.filter.active and not app.reader.has_cases()
+        if empty != self._empty_database:
+            self._empty_database = empty
+            self.refresh_bindings()
+        if empty and not self._offered_demo:
             self._offered_demo = True
-            if app.offer_demo and app.reader.counts(now).open == 0:
+            if app.offer_demo:
                 self._offer_demo()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
