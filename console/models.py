@@ -82,6 +82,11 @@ class Case(SQLModel, table=True):
     next_due_at: datetime = _utc()
     next_warn_at: datetime = _utc()
     next_due_kind: str | None = Field(default=None, max_length=32)
+    # The platform's refund state (退款状态) and whether Taobao has stepped in (小二介入).
+    refund_status: str | None = Field(default=None, max_length=32)
+    platform_intervened: bool = False
+    # The SOP flow applied last, for linking replies to the current step.
+    sop_step: str | None = Field(default=None, max_length=80)
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 
@@ -128,3 +133,76 @@ class Note(SQLModel, table=True):
     author: str = Field(max_length=64)
     created_at: datetime = _utc()
     body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CaseTask(SQLModel, table=True):
+    """A checklist step on a case (from an SOP outcome), ticked off as the work is done."""
+
+    __tablename__ = "case_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    position: int = 0
+    text: str = Field(max_length=300)
+    created_at: datetime = _utc()
+    done_at: datetime | None = _utc(nullable=True)
+    done_by: str | None = Field(default=None, max_length=64)
+
+
+class ReturnEntry(SQLModel, table=True):
+    """退件表: one returned parcel. Agent columns first, then the warehouse's."""
+
+    __tablename__ = "register_return"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    created_at: datetime = _utc(index=True)
+    created_by: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    order_code: str = Field(default="", max_length=40)
+    return_type: str = Field(default="", max_length=40)  # 过敏 / 质量 / 发错货 / 快递 …
+    product: str = Field(default="", max_length=200)
+    quantity: str = Field(default="", max_length=100)  # per product and size, as written
+    solution: str = Field(default="", max_length=100)
+    total: str = Field(default="", max_length=20)  # yuan, two decimals
+    remarks: str = Field(default="", max_length=500)
+    # Filled by the warehouse when the parcel arrives.
+    tracking_no: str = Field(default="", max_length=40)
+    carrier: str = Field(default="", max_length=40)
+    received_at: datetime | None = _utc(nullable=True)
+    condition: str = Field(default="", max_length=200)
+
+
+class ReshipEntry(SQLModel, table=True):
+    """重发单: goods sent again (missing, damaged, lost, exchange)."""
+
+    __tablename__ = "register_reship"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    created_at: datetime = _utc(index=True)
+    created_by: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    order_code: str = Field(default="", max_length=40)
+    product: str = Field(default="", max_length=200)
+    quantity: str = Field(default="", max_length=100)
+    reason: str = Field(default="", max_length=200)
+    remarks: str = Field(default="", max_length=500)
+
+
+class ProblemEntry(SQLModel, table=True):
+    """售后问题表: every after-sales problem, with the courier's loss cost where there is one."""
+
+    __tablename__ = "register_problem"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    created_at: datetime = _utc(index=True)
+    created_by: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    order_code: str = Field(default="", max_length=40)
+    problem_type: str = Field(default="", max_length=40)  # 质量 / 物流 / 描述不符 / 使用 …
+    description: str = Field(default="", max_length=500)
+    solution: str = Field(default="", max_length=200)
+    courier_loss: str = Field(default="", max_length=20)  # yuan charged to the courier
+    remarks: str = Field(default="", max_length=500)

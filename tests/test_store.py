@@ -152,3 +152,36 @@ def test_resolve_url(monkeypatch, tmp_path):
     monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "x.db"))
     assert resolve_url(None) == f"sqlite:///{tmp_path / 'x.db'}"
     assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
+    """A user's file at revision 0001, with a case in it, survives the upgrade to head."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    import console
+
+    old = Database(resolve_url(str(db_path)))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
+    with old._write_engine.begin() as conn:  # noqa: SLF001
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with old._write_engine.begin() as conn:  # noqa: SLF001
+        conn.execute(text(
+            "INSERT INTO \"case\" (buyer_id, order_no, channel, kind, status, description, urgent, assignee,"
+            " created_by, created_at, updated_at, first_message_at, is_open, next_due_at, next_warn_at, version)"
+            " VALUES ('阿狸', '3712345678901234567', 'chat', 'return', 'new', '', 0, NULL, '小王',"
+            " '2026-11-01 02:00:00', '2026-11-01 02:00:00', '2026-11-01 02:00:00', 1,"
+            " '2026-11-02 02:00:00', '2026-11-01 22:00:00', 1)"
+        ))
+    old.dispose()
+    assert current_revision(Database(resolve_url(str(db_path)))) == "0001"
+
+    db = open_database(resolve_url(str(db_path)))
+    assert current_revision(db) == SCHEMA_HEAD
+    with db.engine.connect() as conn:
+        row = conn.execute(text('select buyer_id, platform_intervened, refund_status from "case"')).one()
+    assert tuple(row) == ("阿狸", 0, None)
