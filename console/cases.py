@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from console.clock import Clock
 from console.db import Database, StoreError
 from console.intake import CaseDraft, ValidDraft, validate_draft
-from console.models import NO_DEADLINE, Agent, Case, CaseEvent, Deadline, Note
+from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
 from console.sla import Policy, pause, resume, schedule
-from console.vocab import CLOSED_STATUSES, STATUSES
+from console.vocab import CLOSED_STATUSES, REFUND_STATUSES, STATUSES
 
 __all__ = ["Cases", "CaseDetail", "CaseDraft", "DraftError", "StaleError", "allowed_statuses"]
 
@@ -45,6 +45,7 @@ class CaseDetail:
     deadlines: list[Deadline] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    tasks: list[CaseTask] = field(default_factory=list)
 
     @property
     def running(self) -> list[Deadline]:
@@ -79,7 +80,10 @@ class Cases:
             deadlines = s.exec(select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.id)).all()
             events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
             notes = s.exec(select(Note).where(Note.case_id == case_id).order_by(Note.id)).all()
-            return CaseDetail(case, list(deadlines), list(events), list(notes))
+            tasks = s.exec(
+                select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.position, CaseTask.id)
+            ).all()
+            return CaseDetail(case, list(deadlines), list(events), list(notes), list(tasks))
 
     def agents(self) -> list[str]:
         with self.db.read() as s:
@@ -230,6 +234,91 @@ class Cases:
             d = self._start(s, case, rule.kind, start_at or now, agent, now, due_at=due_at, note=note)
             self._touch(s, case, now)
         return d
+
+    def set_refund_status(
+        self,
+        case_id: int,
+        status: str | None,
+        agent: str,
+        shipped: bool = True,
+        start_at: datetime | None = None,
+        due_at: datetime | None = None,
+    ) -> Case:
+        """Follow the platform's refund status. The clock of the old status stops and the
+        clock of the new one starts, from `start_at` (e.g. the buyer's application time) or
+        at the `due_at` the platform shows. `shipped` picks the 7-day over the 2-day
+        auto-agree clock while waiting for the seller."""
+        now = self.clock.now()
+        if status is not None and status not in REFUND_STATUSES:
+            raise StoreError(f"未知的退款状态: {status}")
+        if start_at is not None and start_at > now:
+            raise StoreError("申请时间不能晚于现在")
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            before = case.refund_status
+            if before == status and due_at is None and start_at is None:
+                return case
+            refund_kinds = {k for kinds in self.policy.refund_clocks.values() for k in kinds}
+            for d in self._live(s, case):
+                if d.kind in refund_kinds:
+                    self._end(s, case, d, "met", agent, now)
+            case.refund_status = status
+            self._event(s, case, agent, now, "refund_status",
+                        REFUND_STATUSES.get(before or "", "—"), REFUND_STATUSES.get(status or "", "—"), "")
+            kinds = self.policy.refund_clocks.get(status or "", ())
+            if kinds:
+                kind = kinds[-1] if shipped or len(kinds) == 1 else kinds[0]
+                if case.is_open:
+                    self._start(s, case, kind, start_at or now, agent, now, due_at=due_at)
+            self._touch(s, case, now)
+        return case
+
+    def set_intervened(self, case_id: int, intervened: bool, agent: str) -> Case:
+        """小二介入: the platform has stepped into the dispute."""
+        now = self.clock.now()
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            if case.platform_intervened == intervened:
+                return case
+            case.platform_intervened = intervened
+            self._event(s, case, agent, now, "intervened", _yn(not intervened), _yn(intervened), "")
+            self._touch(s, case, now)
+        return case
+
+    def add_tasks(self, case_id: int, texts: list[str], agent: str) -> list[CaseTask]:
+        now = self.clock.now()
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            start = len(s.exec(select(CaseTask.id).where(CaseTask.case_id == case_id)).all())
+            tasks = [CaseTask(case_id=case_id, position=start + i, text=t[:300], created_at=now)
+                     for i, t in enumerate(texts) if t.strip()]
+            for t in tasks:
+                s.add(t)
+                self._event(s, case, agent, now, "task_added", None, None, t.text)
+            self._touch(s, case, now)
+        return tasks
+
+    def toggle_task(self, task_id: int, agent: str) -> CaseTask:
+        now = self.clock.now()
+        with self.db.write() as s:
+            task = s.get(CaseTask, task_id)
+            if task is None:
+                raise NotFoundError("找不到这条待办")
+            case = self._load(s, task.case_id)
+            if task.done_at is None:
+                task.done_at, task.done_by = now, agent
+                self._event(s, case, agent, now, "task_done", None, None, task.text)
+            else:
+                task.done_at, task.done_by = None, None
+                self._event(s, case, agent, now, "task_undone", None, None, task.text)
+            s.add(task)
+            self._touch(s, case, now)
+        return task
+
+    def tasks(self, case_id: int) -> list[CaseTask]:
+        with self.db.read() as s:
+            q = select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.position, CaseTask.id)
+            return list(s.exec(q).all())
 
     # ---- internals -----------------------------------------------------------
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from console.vocab import CHANNELS, KINDS, STATUSES
+from console.vocab import CHANNELS, KINDS, REFUND_STATUSES, STATUSES
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "data" / "sla.toml"
 MET_EVENTS = frozenset({"first_reply", "assigned", "resolved"})
@@ -44,6 +44,7 @@ class Policy:
     start_channel: dict[str, tuple[str, ...]]
     start_kind: dict[str, tuple[str, ...]]
     start_urgent: tuple[str, ...]
+    refund_clocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     order_min: int = 10
     order_max: int = 20
     source: str = field(default="", compare=False)
@@ -146,6 +147,12 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
         start_kind[kind] = kinds_list(value, f"{source}: [start.kind] {kind}")
     start_urgent = kinds_list(start.get("urgent", []), f"{source}: [start] urgent")
 
+    refund_clocks = {}
+    for status, value in (raw.get("refund_clocks") or {}).items():
+        if status not in REFUND_STATUSES:
+            raise PolicyError(f"{source}: [refund_clocks] 未知退款状态 {status!r}")
+        refund_clocks[status] = kinds_list(value, f"{source}: [refund_clocks] {status}")
+
     pause = frozenset(raw.get("pause_statuses", ["waiting_buyer"]))
     if pause - set(STATUSES):
         raise PolicyError(f"{source}: pause_statuses 有未知状态 {sorted(pause - set(STATUSES))}")
@@ -162,6 +169,7 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
         start_channel=start_channel,
         start_kind=start_kind,
         start_urgent=start_urgent,
+        refund_clocks=refund_clocks,
         order_min=order_min,
         order_max=order_max,
         source=source,

@@ -25,6 +25,16 @@ STATUSES: dict[str, str] = {
 
 CLOSED_STATUSES = frozenset({"resolved", "closed"})
 
+# The platform's refund states (千牛退款状态), in the order a refund moves through them.
+REFUND_STATUSES: dict[str, str] = {
+    "waiting_seller_agree": "等待卖家同意",
+    "waiting_buyer_return": "等待买家退货",
+    "waiting_seller_confirm": "等待卖家确认收货",
+    "success": "退款成功",
+    "seller_refused": "卖家拒绝退款",
+    "closed": "退款关闭",
+}
+
 CHANNELS: dict[str, str] = {
     "chat": "旺旺",
     "phone": "电话",
@@ -44,6 +54,13 @@ ACTIONS: dict[str, str] = {
     "clock_resumed": "计时恢复",
     "clock_cancelled": "计时取消",
     "reopened": "重新打开",
+    "refund_status": "退款状态",
+    "intervened": "小二介入",
+    "sop_applied": "按SOP处理",
+    "task_added": "待办",
+    "task_done": "完成待办",
+    "task_undone": "取消完成",
+    "register": "登记",
 }
 
 

@@ -163,3 +163,36 @@ def test_platform_deadline_typed_by_the_agent(cases, clock):
     d = cases.start_clock(case.id, "refund_auto_agree_shipped", "小王", due_at=due, note="千牛显示")
     assert d.due_at == due
     assert d.warn_at == due - timedelta(days=1)
+
+
+def test_refund_status_moves_its_clock(cases, clock):
+    case = _new(cases, kind="refund", channel="phone")
+    applied = T0 - timedelta(hours=5)
+    cases.set_refund_status(case.id, "waiting_seller_agree", "小王", shipped=False, start_at=applied)
+    clocks = _clocks(cases, case.id)
+    assert clocks["refund_auto_agree_paid"].due_at == applied + timedelta(days=2)
+    clock.advance(hours=1)
+    case = cases.set_refund_status(case.id, "waiting_buyer_return", "小王")
+    clocks = _clocks(cases, case.id)
+    assert clocks["refund_auto_agree_paid"].state == "met"
+    assert clocks["buyer_return_goods"].due_at == clock.now() + timedelta(days=7)
+    # The agent types the deadline Qianniu shows when it differs from the rule.
+    shown = clock.now() + timedelta(days=9, hours=2)
+    case = cases.set_refund_status(case.id, "waiting_seller_confirm", "小王", due_at=shown)
+    assert _clocks(cases, case.id)["seller_confirm_goods"].due_at == shown
+    case = cases.set_refund_status(case.id, "success", "小王")
+    assert {d.state for d in cases.get(case.id).deadlines if d.kind != "solution"} == {"met"}
+    assert case.refund_status == "success"
+    with pytest.raises(StoreError, match="申请时间"):
+        cases.set_refund_status(case.id, "waiting_seller_agree", "小王", start_at=clock.now() + timedelta(hours=1))
+
+
+def test_intervened_and_tasks(cases):
+    case = _new(cases, kind="complaint")
+    assert cases.set_intervened(case.id, True, "小王").platform_intervened is True
+    tasks = cases.add_tasks(case.id, ["上传聊天记录", "上传发货凭证", "  "], "小王")
+    assert [t.text for t in tasks] == ["上传聊天记录", "上传发货凭证"]
+    done = cases.toggle_task(tasks[0].id, "小王")
+    assert done.done_by == "小王"
+    assert [t.done_at is not None for t in cases.get(case.id).tasks] == [True, False]
+    assert cases.toggle_task(tasks[0].id, "小王").done_at is None
