@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.cases import CaseDetail, NotFoundError, allowed_statuses
 from console.db import StoreError
 from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
-from console.vocab import ACTIONS, CHANNELS, KINDS, STATUSES, label
+from console.vocab import ACTIONS, CHANNELS, KINDS, REFUND_STATUSES, STATUSES, label
+from console.widgets.keybar import KeyBar
 
 STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
 STATE_WORD = {"ok": "", "warning": "预警", "overdue": "已超时", "paused": "暂停"}
@@ -34,6 +35,10 @@ class CaseScreen(Screen[None]):
         Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
         Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
         Binding("n", "note", "记笔记", id="case.note", tooltip="写一条沟通记录"),
+        Binding("f", "refund", "退款状态", id="case.refund", tooltip="跟随千牛的退款状态,每个状态有自己的计时"),
+        Binding("i", "intervened", "小二介入", id="case.intervened", tooltip="标记/取消平台小二介入"),
+        Binding("x", "tasks", "待办", id="case.tasks", tooltip="勾选或取消待办事项"),
+        Binding("g", "register", "登记", id="case.register", tooltip="为这个工单登记 退件表/重发单/售后问题表"),
     ]
 
     def __init__(self, case_id: int) -> None:
@@ -50,7 +55,7 @@ class CaseScreen(Screen[None]):
             with VerticalScroll(id="case-right"):
                 yield Static(id="case-notes")
                 yield Static(id="case-events")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()
@@ -103,6 +108,8 @@ class CaseScreen(Screen[None]):
             ("类型", label(KINDS, c.kind)),
             ("状态", label(STATUSES, c.status)),
             ("加急", "是" if c.urgent else "否"),
+            ("退款状态", label(REFUND_STATUSES, c.refund_status) or "—"),
+            ("小二介入", "是" if c.platform_intervened else "否"),
             ("处理人", inert(c.assignee) or "待分配"),
             ("买家消息", t(c.first_message_at)),
             ("首次回复", t(c.first_replied_at)),
@@ -162,6 +169,13 @@ class CaseScreen(Screen[None]):
         out = Table.grid()
         out.add_row(Text("进行中的计时", style="bold underline"))
         out.add_row(table if running else Text("没有进行中的计时", style="dim"))
+        if d.tasks:
+            out.add_row(Text(""))
+            done = sum(1 for t in d.tasks if t.done_at)
+            out.add_row(Text(f"待办 {done}/{len(d.tasks)} (按 x 勾选)", style="bold underline"))
+            for t in d.tasks:
+                mark, style = ("☑", "dim strike") if t.done_at else ("☐", "")
+                out.add_row(Text(f"{mark} {inert(t.text)}", style=style))
         self.query_one("#case-clocks", Static).update(out)
 
     # ---- actions ---------------------------------------------------------------------
@@ -268,6 +282,84 @@ class CaseScreen(Screen[None]):
             )
 
         app.push_screen(StartClockDialog(), chosen)
+
+
+    def action_refund(self) -> None:
+        from console.screens.dialogs import ChoiceDialog, PromptDialog
+
+        if self.detail is None:
+            return
+        app = self.app
+        current = self.detail.case.refund_status
+
+        def apply(status: str, shipped: bool, when: str) -> None:
+            from console.intake import parse_shop_time
+
+            start = parse_shop_time(when, app.policy, app.now()) if when else None
+            self._write(
+                lambda: app.cases.set_refund_status(self.case_id, status, app.agent, shipped=shipped, start_at=start),
+                f"退款状态: {REFUND_STATUSES[status]}",
+            )
+
+        def ask_time(status: str, shipped: bool) -> None:
+            def check(text: str) -> str | None:
+                from console.intake import parse_shop_time
+
+                if text and parse_shop_time(text, app.policy, app.now()) is None:
+                    return "时间格式: 2026-11-23 14:03 或 14:03;留空=现在"
+                return None
+
+            app.push_screen(
+                PromptDialog("买家申请退款的时间 (千牛里显示的申请时间,留空=现在)", placeholder="2026-11-23 14:03",
+                             check=check),
+                lambda when: when is not None and apply(status, shipped, when),
+            )
+
+        def chosen(status: str | None) -> None:
+            if status is None:
+                return
+            if status != "waiting_seller_agree":
+                apply(status, True, "")
+                return
+            app.push_screen(
+                ChoiceDialog("订单状态", [("paid", "买家已付款 (未发货): 2天内不处理自动同意"),
+                                          ("shipped", "卖家已发货: 7天内不处理自动同意")]),
+                lambda trade: trade is not None and ask_time(status, trade == "shipped"),
+            )
+
+        app.push_screen(ChoiceDialog("千牛退款状态", list(REFUND_STATUSES.items()), current), chosen)
+
+    def action_intervened(self) -> None:
+        if self.detail is None:
+            return
+        app = self.app
+        flag = not self.detail.case.platform_intervened
+        self._write(lambda: app.cases.set_intervened(self.case_id, flag, app.agent),
+                    "已标记小二介入: 2个工作日内介入,请准备聊天记录、发货凭证等证据" if flag else "已取消小二介入")
+
+    def action_tasks(self) -> None:
+        from console.screens.dialogs import ChoiceDialog
+
+        if not self.detail or not self.detail.tasks:
+            self.app.notify("这个工单没有待办 (按 SOP 向导处理后会生成)")
+            return
+        app = self.app
+        options = [(str(t.id), ("☑ " if t.done_at else "☐ ") + t.text) for t in self.detail.tasks[:9]]
+        app.push_screen(
+            ChoiceDialog("勾选待办 (数字键切换)", options),
+            lambda tid: tid and self._write(lambda: app.cases.toggle_task(int(tid), app.agent), "待办已更新"),
+        )
+
+    def action_register(self) -> None:
+        from console.registers import REGISTERS
+        from console.screens.dialogs import ChoiceDialog
+        from console.screens.registers import RegisterForm
+
+        app = self.app
+        app.push_screen(
+            ChoiceDialog("登记到哪张表?", [(k, r.title) for k, r in REGISTERS.items()]),
+            lambda key: key and app.push_screen(RegisterForm(key, None, self.case_id)),
+        )
 
 
 def _clock_word(clock: str) -> str:

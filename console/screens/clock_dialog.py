@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from console.intake import parse_shop_time
 from console.sla import format_countdown
+from console.widgets.keybar import KeyBar
 
 # Clocks an agent starts by hand; the shop's own service levels start by themselves.
 MANUAL_CLOCKS = [
@@ -46,7 +47,7 @@ class StartClockDialog(ModalScreen[tuple[str, datetime | None, str] | None]):
             yield Input(placeholder="备注 (可选),例如 答应明天10点前回电", id="clock-note")
             yield Label("", classes="dialog-error")
             yield Label("↑↓ 选择 · Tab 到时间 · 回车开始 · Esc 取消", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

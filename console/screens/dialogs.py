@@ -10,8 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from console.widgets.keybar import KeyBar
 
 
 class ChoiceDialog(ModalScreen[str | None]):
@@ -112,7 +114,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(Text(self._question), classes="dialog-title")
             yield Label(Text(f"[y] {self._yes}    [n] {self._no}"), classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from console.widgets.keybar import KeyBar
 
 
 def key_rows(screen) -> list[tuple[str, str, str]]:
@@ -54,7 +56,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"{self._title} · 按键一览"), classes="dialog-title")
             yield Static(table)
             yield Label("Ctrl+P 打开命令面板,可搜索所有操作 · Esc 关闭", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from console.intake import CaseDraft, pick_from_paste, validate_draft
 from console.vocab import CHANNELS, KINDS
+from console.widgets.keybar import KeyBar
 
 # What was typed in an unfinished form, kept for this run when the agent leaves with Esc.
 _draft: dict[str, object] = {}
@@ -73,7 +74,7 @@ class NewCaseScreen(Screen[None]):
             yield TextArea(id="description", soft_wrap=True)
             yield Label("", id="description-error", classes="field-error")
             yield Label("", id="form-error", classes="field-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if _draft:

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
+
+from console.widgets.keybar import KeyBar
 
 # Unsaved note text per dialog title, for this run of the console.
 _drafts: dict[str, str] = {}
@@ -35,7 +37,7 @@ class NoteDialog(ModalScreen[str | None]):
             yield Label(Text(self._title), classes="dialog-title")
             yield TextArea(_drafts.get(self._title, ""), id="note-text", soft_wrap=True)
             yield Label("Ctrl+S 保存 · Esc 先放着 (内容会保留,下次打开还在)", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

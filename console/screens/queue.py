@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console.queue import QueueCounts, QueueFilter, QueueRow, describe
 from console.sla import shop_time
 from console.vocab import KINDS, STATUSES
 from console.widgets.case_table import CaseTable, header_line
+from console.widgets.keybar import KeyBar
 
 DEMO_CASES = 200
 
@@ -34,6 +35,7 @@ class QueueScreen(Screen[None]):
         Binding("k", "pick_kind", "类型", id="queue.kind", tooltip="按工单类型筛选"),
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
+        Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
         Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),
     ]
 
@@ -58,7 +60,7 @@ class QueueScreen(Screen[None]):
         yield Static(id="colheader")
         yield CaseTable(self._fetch, self.app.now, self.app.policy, id="table")
         yield Static(id="empty")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> CaseTable:
@@ -76,7 +78,8 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     def on_resize(self) -> None:
-        self.query_one("#colheader", Static).update(Text(header_line(self.table.size.width or self.size.width)))
+        width = self.table.scrollable_content_region.width or self.size.width
+        self.query_one("#colheader", Static).update(Text(header_line(width)))
 
     # ---- data ------------------------------------------------------------------
 
@@ -171,6 +174,11 @@ class QueueScreen(Screen[None]):
         from console.screens.case import CaseScreen
 
         self.app.push_screen(CaseScreen(event.case_id))
+
+    def action_registers(self) -> None:
+        from console.screens.registers import RegistersScreen
+
+        self.app.push_screen(RegistersScreen())
 
     def action_new_case(self) -> None:
         from console.screens.new_case import NewCaseScreen

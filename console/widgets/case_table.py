@@ -90,6 +90,7 @@ class CaseTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     CaseTable {
         height: 1fr;
+        overflow-x: hidden;
         scrollbar-size-vertical: 1;
         & > .case-table--cursor { background: $accent 40%; text-style: bold; }
         & > .case-table--overdue { color: $error; text-style: bold; }
@@ -138,7 +139,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.total = total
         self._pages.clear()
         self._static.clear()
-        self.virtual_size = Size(self.size.width, total)
+        self.virtual_size = Size(0, total)
         if self.cursor_row >= total:
             self.cursor_row = max(0, total - 1)
         self.refresh()
@@ -195,7 +196,7 @@ class CaseTable(ScrollView, can_focus=True):
             self.post_message(self.Opened(row.id))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total)
+        self.virtual_size = Size(0, self.total)
         self._static.clear()
 
     # ---- drawing ---------------------------------------------------------------
@@ -203,7 +204,7 @@ class CaseTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         row = self.row_at(index)
         if row is None:
             return Strip.blank(width, self.rich_style)

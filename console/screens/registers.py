@@ -1,0 +1,239 @@
+"""登记表: list, filter by date, add and edit register rows, export them for Excel."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Input, Label, Static
+
+from console.registers import (
+    REGISTERS,
+    Register,
+    Registers,
+    cell,
+    check_values,
+    export_csv,
+    export_xlsx,
+)
+from console.textsafe import inert
+from console.widgets.keybar import KeyBar
+
+EXPORT_DIR = Path("data") / "exports"
+
+
+def parse_range(text: str, today: date) -> tuple[date | None, date | None] | None:
+    """'' -> all; '7' -> last 7 days; '今天'; '2026-11-01' ; '2026-11-01~2026-11-23'."""
+    text = text.strip().replace("～", "~").replace("至", "~")
+    if not text:
+        return None, None
+    if text in ("今天", "today"):
+        return today, today
+    if text.isdigit() and 0 < int(text) <= 3660:
+        return today - timedelta(days=int(text) - 1), today
+    parts = [p.strip() for p in text.split("~")]
+    try:
+        days = [date.fromisoformat(p) if p else None for p in parts]
+    except ValueError:
+        return None
+    if len(days) == 1:
+        return days[0], days[0]
+    if len(days) == 2:
+        if days[0] and days[1] and days[0] > days[1]:
+            return None
+        return days[0], days[1]
+    return None
+
+
+class RegistersScreen(Screen[None]):
+    HELP_TITLE = "登记表"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "返回", id="reg.back"),
+        Binding("1", "show('return')", "退件表", id="reg.return"),
+        Binding("2", "show('reship')", "重发单", id="reg.reship"),
+        Binding("3", "show('problem')", "问题表", id="reg.problem"),
+        Binding("f", "filter", "日期", id="reg.filter", tooltip="按日期筛选: 今天 / 7 / 2026-11-01~2026-11-23"),
+        Binding("a", "add", "新增", id="reg.add", tooltip="新增一行"),
+        Binding("e", "edit", "编辑", id="reg.edit", tooltip="编辑选中行 (也可按回车)"),
+        Binding("x", "export('csv')", "导出CSV", id="reg.csv", tooltip="导出 CSV (Excel 可直接打开)"),
+        Binding("X", "export('xlsx')", "导出xlsx", id="reg.xlsx", tooltip="导出 Excel .xlsx"),
+    ]
+
+    def __init__(self, key: str = "return", case_id: int | None = None) -> None:
+        super().__init__()
+        self.key = key
+        self.case_id = case_id
+        self.range_text = "7"
+        self.rows: list = []
+
+    @property
+    def register(self) -> Register:
+        return REGISTERS[self.key]
+
+    @property
+    def service(self) -> Registers:
+        app = self.app
+        return Registers(app.db, app.policy, app.clock)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reg-title")
+        yield DataTable(id="reg-table", cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def _range(self) -> tuple[date | None, date | None]:
+        today = self.app.now().astimezone(self.app.policy.timezone).date()
+        return parse_range(self.range_text, today) or (None, None)
+
+    def reload(self) -> None:
+        reg = self.register
+        day_from, day_to = self._range()
+        self.rows = self.service.rows(self.key, day_from, day_to)
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for col in reg.columns:
+            mark = "▸" if col.side == "warehouse" else ""
+            table.add_column(Text(mark + col.title), width=col.width)
+        policy = self.app.policy
+        for entry in self.rows:
+            table.add_row(*[Text(inert(cell(entry, c, policy)), no_wrap=True, overflow="ellipsis")
+                            for c in reg.columns], key=str(entry.id))
+        span = "全部日期" if day_from is None and day_to is None else f"{day_from or '…'} ~ {day_to or '…'}"
+        tabs = []
+        for i, r in enumerate(REGISTERS.values(), 1):
+            tabs.append((f" {i} {r.title} ", "bold reverse" if r.key == self.key else "dim"))
+            tabs.append(" ")
+        self.query_one("#reg-title", Static).update(Text.assemble(
+            *tabs, "   ", (span, "cyan"), f"   {len(self.rows)} 行", ("   ▸ 仓库填写的列", "dim"),
+        ))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_show(self, key: str) -> None:
+        self.key = key
+        self.reload()
+
+    def action_filter(self) -> None:
+        from console.screens.dialogs import PromptDialog
+
+        today = self.app.now().astimezone(self.app.policy.timezone).date()
+
+        def check(text: str) -> str | None:
+            return None if parse_range(text, today) is not None else "格式: 今天 / 7 (最近7天) / 2026-11-01~2026-11-23 / 留空=全部"
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.range_text = text
+                self.reload()
+
+        self.app.push_screen(PromptDialog("按日期筛选", self.range_text, "今天 / 7 / 2026-11-01~2026-11-23", check), chosen)
+
+    def _selected(self):
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def on_data_table_row_selected(self) -> None:
+        self.action_edit()
+
+    def action_add(self) -> None:
+        self.app.push_screen(RegisterForm(self.key, None, self.case_id), lambda ok: ok and self.reload())
+
+    def action_edit(self) -> None:
+        entry = self._selected()
+        if entry is not None:
+            self.app.push_screen(RegisterForm(self.key, entry), lambda ok: ok and self.reload())
+
+    def action_export(self, fmt: str) -> None:
+        reg = self.register
+        EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+        stamp = self.app.now().astimezone(self.app.policy.timezone).strftime("%Y%m%d-%H%M%S")
+        path = EXPORT_DIR / f"{reg.title}-{stamp}.{fmt}"
+        try:
+            (export_csv if fmt == "csv" else export_xlsx)(reg, self.rows, path, self.app.policy)
+        except OSError as exc:
+            self.app.notify(f"导出失败: {exc}", markup=False, severity="error")
+            return
+        self.app.notify(f"已导出 {len(self.rows)} 行 → {path}", markup=False)
+
+
+class RegisterForm(ModalScreen[bool]):
+    """Add or edit one register row. Errors show under their field; nothing is saved half-way."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "保存", priority=True, id="regform.save"),
+        Binding("escape", "cancel", "取消", id="regform.cancel"),
+    ]
+
+    def __init__(self, key: str, entry=None, case_id: int | None = None, prefill: dict | None = None) -> None:
+        super().__init__()
+        self.reg = REGISTERS[key]
+        self.entry = entry
+        self.case_id = case_id
+        self.prefill = prefill or {}
+
+    def compose(self) -> ComposeResult:
+        policy = self.app.policy
+        title = f"{self.reg.title} · " + (f"编辑第 {self.entry.id} 行" if self.entry else "新增")
+        if self.case_id:
+            title += f" (工单 #{self.case_id})"
+        with Vertical(classes="dialog wide"):
+            yield Label(Text(title), classes="dialog-title")
+            with VerticalScroll(id="regform-fields"):
+                for col in self.reg.editable:
+                    side = " (仓库)" if col.side == "warehouse" else ""
+                    yield Label(f"{col.title}{side}", classes="field-label")
+                    value = cell(self.entry, col, policy) if self.entry else str(self.prefill.get(col.name, ""))
+                    yield Input(value, id=f"f-{col.name}")
+                    yield Label("", id=f"e-{col.name}", classes="field-error")
+            yield Label("Ctrl+S 保存 · Tab 下一项 · Esc 取消", classes="dialog-hint")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def action_save(self) -> None:
+        values = {col.name: self.query_one(f"#f-{col.name}", Input).value for col in self.reg.editable}
+        if self.case_id is not None:
+            # Empty buyer/order on a case's row take the case's own.
+            values = {k: v for k, v in values.items() if not (k in ("buyer_id", "order_code") and not v.strip())}
+        app = self.app
+        for col in self.reg.editable:
+            self.query_one(f"#e-{col.name}", Label).update("")
+        # Check here (pure, instant) so only the write itself goes to a worker thread.
+        _, errors = check_values(self.reg, values, app.policy, app.now())
+        if self.entry is None and self.case_id is not None:
+            errors.pop("buyer_id", None)  # taken from the case
+        if errors:
+            for name, message in errors.items():
+                self.query_one(f"#e-{name}", Label).update(Text(message))
+            return
+        svc = Registers(app.db, app.policy, app.clock)
+        key, entry, case_id = self.reg.key, self.entry, self.case_id
+
+        def job():
+            if entry is not None:
+                return svc.update(key, entry.id, values, app.agent)
+            return svc.add(key, values, app.agent, case_id=case_id)
+
+        def done(_row) -> None:
+            app.notify(f"{self.reg.title} 已保存", markup=False)
+            self.dismiss(True)
+
+        app.write(job, done)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
