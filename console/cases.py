@@ -16,7 +16,14 @@ from console.db import Database, StoreError
 from console.intake import CaseDraft, ValidDraft, validate_draft
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
 from console.sla import Policy, pause, resume, schedule
-from console.vocab import CLOSED_STATUSES, REFUND_STATUSES, STATUSES
+from console.vocab import (
+    CLOSED_STATUSES,
+    COMPLAINT_STATUSES,
+    ESCALATIONS,
+    REFUND_STATUSES,
+    SATISFACTION,
+    STATUSES,
+)
 
 __all__ = ["Cases", "CaseDetail", "CaseDraft", "DraftError", "StaleError", "allowed_statuses"]
 
@@ -33,6 +40,14 @@ class DraftError(ValueError):
 
 class StaleError(StoreError):
     """The case changed since the agent's screen read it."""
+
+
+class ClaimedError(StoreError):
+    """Another agent has the case."""
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(f"这个工单已经由 {owner} 接手了。")
+        self.owner = owner
 
 
 class NotFoundError(StoreError):
@@ -171,6 +186,9 @@ class Cases:
                 return case
             case.urgent = urgent
             self._event(s, case, agent, now, "urgent", _yn(not urgent), _yn(urgent), "")
+            if urgent and case.escalated_to is None:
+                # An urgent case flags the supervisor [000 优先级分级机制].
+                self._escalate_in(s, case, "supervisor", "加急工单", agent, now)
             if urgent and case.is_open:
                 running = {d.kind for d in self._live(s, case)}
                 for kind in self.policy.start_urgent:
@@ -185,20 +203,97 @@ class Cases:
 
     def assign(self, case_id: int, assignee: str | None, agent: str, expected_version: int | None = None) -> Case:
         now = self.clock.now()
-        assignee = (assignee or "").strip() or None
-        if assignee is not None and len(assignee) > 64:
-            raise StoreError("处理人名字太长 (最多 64 个字符)")
+        assignee = _agent_name(assignee)
         with self.db.write() as s:
             case = self._load(s, case_id, expected_version)
-            if assignee is not None and s.exec(select(Agent.id).where(Agent.name == assignee)).first() is None:
-                s.add(Agent(name=assignee, created_at=now))
-            before = case.assignee
-            if before == assignee:
-                return case
-            case.assignee = assignee
-            self._event(s, case, agent, now, "assigned", before or "待分配", assignee or "待分配", "")
-            if assignee is not None:
-                self._meet(s, case, "assigned", agent, now)
+            if self._assign_in(s, case, assignee, agent, now):
+                self._touch(s, case, now)
+        return case
+
+    def claim(self, case_id: int, agent: str) -> Case:
+        """Take a case. Atomic across consoles: of two agents claiming at once exactly one
+        wins (the write lock orders them) and the other is told who has it."""
+        now = self.clock.now()
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            if case.assignee not in (None, agent):
+                raise ClaimedError(case.assignee)
+            if self._assign_in(s, case, agent, agent, now):
+                self._touch(s, case, now)
+        return case
+
+    def _assign_in(self, s: Session, case: Case, assignee: str | None, agent: str, now: datetime) -> bool:
+        if assignee is not None and s.exec(select(Agent.id).where(Agent.name == assignee)).first() is None:
+            s.add(Agent(name=assignee, created_at=now))
+        before = case.assignee
+        if before == assignee:
+            return False
+        case.assignee = assignee
+        self._event(s, case, agent, now, "assigned", before or "待分配", assignee or "待分配", "")
+        if assignee is not None:
+            self._meet(s, case, "assigned", agent, now)
+        return True
+
+    def escalate(self, case_id: int, target: str | None, reason: str, agent: str) -> Case:
+        """Escalate to the senior team, a supervisor or risk/legal, with a reason (None clears)."""
+        now = self.clock.now()
+        reason = reason.strip()
+        if target is not None and target not in ESCALATIONS:
+            raise StoreError(f"未知的升级对象: {target}")
+        if target is not None and not reason:
+            raise StoreError("升级需要写明原因")
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            self._escalate_in(s, case, target, reason, agent, now)
+            self._touch(s, case, now)
+        return case
+
+    def _escalate_in(self, s: Session, case: Case, target: str | None, reason: str, agent: str, now: datetime) -> None:
+        before = ESCALATIONS.get(case.escalated_to or "", "—")
+        case.escalated_to, case.escalation_reason = target, (reason[:200] or None) if target else None
+        self._event(s, case, agent, now, "escalated", before, ESCALATIONS.get(target or "", "—"), reason[:200])
+
+    def resolve(self, case_id: int, satisfaction: str, agent: str, reason: str = "") -> Case:
+        """Close the loop: satisfied or neutral archives the case; unsatisfied reopens it and
+        escalates it to the senior team with the reason."""
+        now = self.clock.now()
+        if satisfaction not in SATISFACTION:
+            raise StoreError(f"未知的满意度: {satisfaction}")
+        reason = reason.strip()
+        if satisfaction == "unsatisfied" and not reason:
+            raise StoreError("买家不满意时请写明原因,以便升级给资深客服")
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            if case.status == "closed":
+                raise StoreError("工单已关闭")
+            before = case.satisfaction
+            case.satisfaction = satisfaction
+            self._event(s, case, agent, now, "satisfaction", SATISFACTION.get(before or "", "—"),
+                        SATISFACTION[satisfaction], reason[:200])
+            if case.status != "resolved":
+                self._set_status(s, case, "resolved", agent, now)
+            if satisfaction == "unsatisfied":
+                self._set_status(s, case, "in_progress", agent, now)
+                self._escalate_in(s, case, "senior", f"买家不满意: {reason}", agent, now)
+            else:
+                self._set_status(s, case, "closed", agent, now)  # archived
+            self._touch(s, case, now)
+        return case
+
+    def set_complaint_status(self, case_id: int, status: str, agent: str) -> Case:
+        now = self.clock.now()
+        with self.db.write() as s:
+            case = self._load(s, case_id)
+            current = case.complaint_status
+            if status not in complaint_next(current):
+                raise StoreError(
+                    f"投诉不能从“{COMPLAINT_STATUSES.get(current or '', '—')}”到“{COMPLAINT_STATUSES.get(status, status)}”"
+                )
+            case.complaint_status = status
+            self._event(s, case, agent, now, "complaint", COMPLAINT_STATUSES.get(current or "", "—"),
+                        COMPLAINT_STATUSES[status], "")
+            if status == "appealed":
+                self._escalate_in(s, case, "supervisor", "买家不接受方案,申诉给主管重新评估", agent, now)
             self._touch(s, case, now)
         return case
 
@@ -423,6 +518,28 @@ class Cases:
             case.next_warn_at = nearest.warn_at or nearest.due_at
             case.next_due_kind = nearest.kind
         s.add(case)
+
+
+def _agent_name(name: str | None) -> str | None:
+    name = (name or "").strip() or None
+    if name is not None and len(name) > 64:
+        raise StoreError("处理人名字太长 (最多 64 个字符)")
+    return name
+
+
+def complaint_next(current: str | None) -> list[str]:
+    """The complaint flow [003]: registered → investigating → solution proposed → the buyer
+    confirms or appeals (the supervisor re-evaluates and proposes again) → carried out → closed."""
+    return {
+        None: ["registered"],
+        "registered": ["investigating"],
+        "investigating": ["solution_proposed"],
+        "solution_proposed": ["buyer_confirmed", "appealed"],
+        "appealed": ["solution_proposed"],
+        "buyer_confirmed": ["carried_out"],
+        "carried_out": ["closed"],
+        "closed": [],
+    }.get(current, [])
 
 
 def _yn(flag: bool) -> str:

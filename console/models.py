@@ -87,6 +87,13 @@ class Case(SQLModel, table=True):
     platform_intervened: bool = False
     # The SOP flow applied last, for linking replies to the current step.
     sop_step: str | None = Field(default=None, max_length=80)
+    # Closed loop: the buyer's satisfaction when resolved (satisfied | neutral | unsatisfied).
+    satisfaction: str | None = Field(default=None, max_length=16)
+    # Escalation target (senior | supervisor | risk_legal) and why; shown in the queue.
+    escalated_to: str | None = Field(default=None, max_length=16)
+    escalation_reason: str | None = Field(default=None, max_length=200)
+    # Complaint flow status (registered → … → closed), for complaint cases only.
+    complaint_status: str | None = Field(default=None, max_length=24)
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 
@@ -126,6 +133,9 @@ class CaseEvent(SQLModel, table=True):
 
 
 class Note(SQLModel, table=True):
+    """A note on a case (沟通记录) or, with no case, a shift note. Append-only: an edit is a
+    new row that `supersedes` the old one, which stays in the history."""
+
     __tablename__ = "note"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -133,6 +143,56 @@ class Note(SQLModel, table=True):
     author: str = Field(max_length=64)
     created_at: datetime = _utc()
     body: str = Field(sa_column=Column(Text, nullable=False))
+    supersedes: int | None = Field(default=None, foreign_key="note.id")
+    # A promise made to the buyer in this note, which runs as a clock on the case.
+    promise_at: datetime | None = _utc(nullable=True)
+
+
+class NoteDraft(SQLModel, table=True):
+    """What an agent is typing in the notes pane, saved as they type (one per agent and place)."""
+
+    __tablename__ = "note_draft"
+    __table_args__ = (Index("ux_note_draft_place", "agent", "place", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(max_length=64)
+    place: str = Field(max_length=32)  # "case:123" or "shift"
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = _utc()
+
+
+class Shift(SQLModel, table=True):
+    __tablename__ = "shift"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(max_length=64, index=True)
+    started_at: datetime = _utc()
+    ended_at: datetime | None = _utc(nullable=True)
+
+
+class Handover(SQLModel, table=True):
+    """End-of-shift handover: open work passes from one agent to another or to the pool."""
+
+    __tablename__ = "handover"
+
+    id: int | None = Field(default=None, primary_key=True)
+    from_agent: str = Field(max_length=64)
+    to_agent: str | None = Field(default=None, max_length=64, index=True)  # None: the pool
+    created_at: datetime = _utc()
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    acknowledged_at: datetime | None = _utc(nullable=True)
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+
+
+class HandoverCase(SQLModel, table=True):
+    __tablename__ = "handover_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id", index=True)
+    case_id: int = Field(foreign_key="case.id")
+    assigned_to: str | None = Field(default=None, max_length=64)
+    next_step: str = Field(default="", max_length=300)
 
 
 class CaseTask(SQLModel, table=True):

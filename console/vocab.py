@@ -35,6 +35,20 @@ REFUND_STATUSES: dict[str, str] = {
     "closed": "退款关闭",
 }
 
+SATISFACTION: dict[str, str] = {"satisfied": "满意", "neutral": "一般", "unsatisfied": "不满意"}
+
+ESCALATIONS: dict[str, str] = {"senior": "资深客服", "supervisor": "主管", "risk_legal": "风控/法务"}
+
+COMPLAINT_STATUSES: dict[str, str] = {
+    "registered": "已登记",
+    "investigating": "调查中",
+    "solution_proposed": "已提方案",
+    "buyer_confirmed": "买家确认",
+    "appealed": "买家申诉",
+    "carried_out": "已执行",
+    "closed": "已结案",
+}
+
 CHANNELS: dict[str, str] = {
     "chat": "旺旺",
     "phone": "电话",
@@ -61,6 +75,11 @@ ACTIONS: dict[str, str] = {
     "task_done": "完成待办",
     "task_undone": "取消完成",
     "register": "登记",
+    "escalated": "升级",
+    "satisfaction": "满意度",
+    "complaint": "投诉进度",
+    "note_edited": "修改笔记",
+    "handover": "交接",
 }
 
 

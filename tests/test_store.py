@@ -177,6 +177,9 @@ def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
             " '2026-11-01 02:00:00', '2026-11-01 02:00:00', '2026-11-01 02:00:00', 1,"
             " '2026-11-02 02:00:00', '2026-11-01 22:00:00', 1)"
         ))
+        conn.execute(text(
+            "INSERT INTO note (case_id, author, created_at, body) VALUES (1, '小王', '2026-11-01 02:05:00', '已联系买家')"
+        ))
     old.dispose()
     assert current_revision(Database(resolve_url(str(db_path)))) == "0001"
 
@@ -184,4 +187,6 @@ def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
     assert current_revision(db) == SCHEMA_HEAD
     with db.engine.connect() as conn:
         row = conn.execute(text('select buyer_id, platform_intervened, refund_status from "case"')).one()
+        note = conn.execute(text("select body, supersedes from note")).one()
     assert tuple(row) == ("阿狸", 0, None)
+    assert tuple(note) == ("已联系买家", None)

@@ -1,0 +1,122 @@
+"""Notes (沟通记录 on a case, shift notes on the queue), their drafts, and buyer promises.
+
+Notes are append-only: an edit writes a new version that supersedes the old one, which
+stays in the history. Drafts are saved as the agent types, so closing the terminal loses
+nothing. A promise to the buyer ("明天10点前回电") becomes a clock on the case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from console.cases import Cases, StaleError
+from console.db import StoreError
+from console.models import Note, NoteDraft
+
+MAX_NOTE = 4000
+SHIFT = "shift"
+
+
+def place_of(case_id: int | None) -> str:
+    return f"case:{case_id}" if case_id is not None else SHIFT
+
+
+class Notes:
+    def __init__(self, cases: Cases) -> None:
+        self.cases = cases
+        self.db = cases.db
+        self.clock = cases.clock
+
+    def current(self, case_id: int | None, limit: int = 200) -> list[Note]:
+        """The latest version of each note, oldest first (newest last)."""
+        superseded = select(Note.supersedes).where(col(Note.supersedes).is_not(None))
+        q = select(Note).where(Note.case_id == case_id if case_id is not None else col(Note.case_id).is_(None))
+        q = q.where(col(Note.id).not_in(superseded)).order_by(col(Note.id).desc()).limit(limit)
+        with self.db.read() as s:
+            return list(reversed(s.exec(q).all()))
+
+    def versions(self, note_id: int) -> list[Note]:
+        """Every version of a note, oldest first."""
+        with self.db.read() as s:
+            chain: list[Note] = []
+            note = s.get(Note, note_id)
+            while note is not None:
+                chain.append(note)
+                note = s.get(Note, note.supersedes) if note.supersedes else None
+            return list(reversed(chain))
+
+    def add(self, case_id: int | None, body: str, agent: str, promise_at: datetime | None = None) -> Note:
+        now = self.clock.now()
+        body = _clean(body)
+        if promise_at is not None:
+            if case_id is None:
+                raise StoreError("答应买家的时间只能记在工单上")
+            if promise_at <= now:
+                raise StoreError("答应买家的时间必须晚于现在")
+        c = self.cases
+        with self.db.write() as s:
+            note = Note(case_id=case_id, author=agent, created_at=now, body=body, promise_at=promise_at)
+            s.add(note)
+            if case_id is not None:
+                case = c._load(s, case_id)  # noqa: SLF001 - same unit of work as the note
+                c._event(s, case, agent, now, "note", None, None, body[:200])  # noqa: SLF001
+                if promise_at is not None:
+                    c._start(s, case, "buyer_promise", now, agent, now, due_at=promise_at, note=body[:200])  # noqa: SLF001
+                c._touch(s, case, now)  # noqa: SLF001
+            self._clear_draft(s, agent, place_of(case_id))
+        return note
+
+    def edit(self, note_id: int, body: str, agent: str) -> Note:
+        """A new version of a note. Refused when someone edited it since (the text is kept
+        by the caller); two agents writing new notes never collide."""
+        now = self.clock.now()
+        body = _clean(body)
+        c = self.cases
+        with self.db.write() as s:
+            old = s.get(Note, note_id)
+            if old is None:
+                raise StoreError("找不到这条笔记")
+            newer = s.exec(select(Note.author).where(Note.supersedes == note_id)).first()
+            if newer is not None:
+                raise StaleError(f"这条笔记刚被 {newer} 改过,请看最新版本后再改。您输入的内容没有丢失。")
+            note = Note(case_id=old.case_id, author=agent, created_at=now, body=body,
+                        supersedes=note_id, promise_at=old.promise_at)
+            s.add(note)
+            if old.case_id is not None:
+                case = c._load(s, old.case_id)  # noqa: SLF001
+                c._event(s, case, agent, now, "note_edited", old.body[:100], body[:100], "")  # noqa: SLF001
+                c._touch(s, case, now)  # noqa: SLF001
+        return note
+
+    # ---- drafts ------------------------------------------------------------------------
+
+    def draft(self, agent: str, place: str) -> str:
+        with self.db.read() as s:
+            row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
+            return row.body if row else ""
+
+    def save_draft(self, agent: str, place: str, body: str) -> None:
+        now = self.clock.now()
+        with self.db.write() as s:
+            row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
+            if row is None:
+                row = NoteDraft(agent=agent, place=place, body=body, updated_at=now)
+            row.body, row.updated_at = body, now
+            s.add(row)
+
+    def _clear_draft(self, s, agent: str, place: str) -> None:
+        row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
+        if row is not None:
+            row.body = ""
+            s.add(row)
+
+
+def _clean(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise StoreError("笔记是空的,没有保存")
+    if len(body) > MAX_NOTE:
+        raise StoreError(f"笔记太长 (最多 {MAX_NOTE} 字)")
+    return body
