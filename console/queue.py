@@ -53,6 +53,7 @@ class QueueRow:
     next_warn_at: datetime
     next_due_kind: str | None
     version: int
+    escalated_to: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class QueueCounts:
 _COLUMNS = (
     Case.id, Case.buyer_id, Case.order_no, Case.kind, Case.status, Case.assignee, Case.urgent,
     Case.created_at, Case.next_due_at, Case.next_warn_at, Case.next_due_kind, Case.version,
+    Case.escalated_to,
 )
 
 

@@ -93,9 +93,17 @@ async def test_find_open_and_work_a_case_with_keys(db, policy, clock, cases):
         assert c.status == "waiting_warehouse"
         assert c.urgent is True
         assert c.assignee == "老陈"
+        # 老陈 has it now: claiming is refused with who has it.
         await pilot.press("m")
         await settle(pilot)
-        assert app.cases.get(target.id).case.assignee == "小王"
+        assert app.cases.get(target.id).case.assignee == "老陈"
+        assert any("老陈 接手" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        await pilot.press("h")
+        await settle(pilot)
+        from console.screens.history import HistoryScreen
+
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press("escape")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)

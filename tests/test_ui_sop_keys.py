@@ -103,3 +103,43 @@ def test_parse_range():
     assert parse_range("2026-11-01~2026-11-23", today)[0].day == 1
     assert parse_range("2026-11-23~2026-11-01", today) is None
     assert parse_range("上周", today) is None
+
+
+async def test_resolve_asks_satisfaction_and_unsatisfied_escalates(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", channel="phone"), "小王")
+    happy = cases.create(CaseDraft(buyer_id="糖糖", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_case(pilot, app, case.id)
+        # From 新建 the choices are 处理中, 等买家, 等仓库, 等快递, 已解决 (5), 已关闭.
+        await pilot.press("s", "5", "3")  # resolved → 不满意
+        await type_text(pilot, "补偿太少")
+        await pilot.press("enter")
+        await settle(pilot)
+        c = app.cases.get(case.id).case
+        assert (c.status, c.satisfaction, c.escalated_to) == ("in_progress", "unsatisfied", "senior")
+        await pilot.press("escape")
+        await _open_case(pilot, app, happy.id)
+        await pilot.press("s", "5", "1")  # resolved → 满意
+        await settle(pilot)
+        c = app.cases.get(happy.id).case
+        assert (c.status, c.satisfaction) == ("closed", "satisfied")
+
+
+async def test_escalate_with_a_reason(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_case(pilot, app, case.id)
+        await pilot.press("e", "3")  # 风控/法务
+        await pilot.press("enter")  # empty reason is refused
+        await settle(pilot)
+        assert app.cases.get(case.id).case.escalated_to is None
+        await type_text(pilot, "买家提到律师函")
+        await pilot.press("enter")
+        await settle(pilot)
+        c = app.cases.get(case.id).case
+        assert (c.escalated_to, c.escalation_reason) == ("risk_legal", "买家提到律师函")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "法" in app.screen.table.render_line(0).text

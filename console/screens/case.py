@@ -16,7 +16,17 @@ from console.cases import CaseDetail, NotFoundError, allowed_statuses
 from console.db import StoreError
 from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
-from console.vocab import ACTIONS, CHANNELS, KINDS, REFUND_STATUSES, STATUSES, label
+from console.vocab import (
+    ACTIONS,
+    CHANNELS,
+    COMPLAINT_STATUSES,
+    ESCALATIONS,
+    KINDS,
+    REFUND_STATUSES,
+    SATISFACTION,
+    STATUSES,
+    label,
+)
 from console.widgets.keybar import KeyBar
 
 STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
@@ -31,7 +41,7 @@ class CaseScreen(Screen[None]):
         Binding("r", "first_reply", "已首响", id="case.first_reply", tooltip="标记已给买家首次回复"),
         Binding("s", "status", "改状态", id="case.status", tooltip="处理中/等买家/等仓库/等快递/已解决/关闭/重新打开"),
         Binding("u", "urgent", "加急", id="case.urgent", tooltip="标记或取消加急 (2小时内转专员)"),
-        Binding("m", "assign_me", "给我", id="case.assign_me", tooltip="分配给我"),
+        Binding("m", "assign_me", "接手", id="case.assign_me", tooltip="接手这个工单 (别人已接手时会提示是谁)"),
         Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
         Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
         Binding("n", "note", "记笔记", id="case.note", tooltip="写一条沟通记录"),
@@ -39,7 +49,15 @@ class CaseScreen(Screen[None]):
         Binding("i", "intervened", "小二介入", id="case.intervened", tooltip="标记/取消平台小二介入"),
         Binding("x", "tasks", "待办", id="case.tasks", tooltip="勾选或取消待办事项"),
         Binding("g", "register", "登记", id="case.register", tooltip="为这个工单登记 退件表/重发单/售后问题表"),
+        Binding("e", "escalate", "升级", id="case.escalate", tooltip="升级给资深客服/主管/风控法务,写明原因"),
+        Binding("p", "complaint", "投诉进度", id="case.complaint", tooltip="投诉: 登记→调查→方案→确认/申诉→执行→结案"),
+        Binding("h", "history", "历史", id="case.history", tooltip="完整处理历史: 谁、何时、改前→改后"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "complaint":
+            return bool(self.detail and self.detail.case.kind == "complaint")
+        return True
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -110,6 +128,8 @@ class CaseScreen(Screen[None]):
             ("加急", "是" if c.urgent else "否"),
             ("退款状态", label(REFUND_STATUSES, c.refund_status) or "—"),
             ("小二介入", "是" if c.platform_intervened else "否"),
+            ("升级", f"{label(ESCALATIONS, c.escalated_to)} · {inert(c.escalation_reason)}" if c.escalated_to else "—"),
+            ("满意度", label(SATISFACTION, c.satisfaction) or "—"),
             ("处理人", inert(c.assignee) or "待分配"),
             ("买家消息", t(c.first_message_at)),
             ("首次回复", t(c.first_replied_at)),
@@ -117,6 +137,8 @@ class CaseScreen(Screen[None]):
             ("更新", t(c.updated_at)),
         ):
             fields.add_row(name, Text(value))
+        if c.kind == "complaint":
+            fields.add_row("投诉进度", label(COMPLAINT_STATUSES, c.complaint_status) or "未登记")
         fields.add_row("描述", Text(inert_multiline(c.description) or "—"))
         self.query_one("#case-fields", Static).update(fields)
         self._paint_clocks()
@@ -209,13 +231,79 @@ class CaseScreen(Screen[None]):
         app = self.app
 
         def chosen(status: str | None) -> None:
-            if status:
+            if status == "resolved":
+                self._ask_satisfaction()
+            elif status:
                 self._write(
                     lambda: app.cases.set_status(self.case_id, status, app.agent, expected_version=version),
                     f"状态已改为 {STATUSES[status]}",
                 )
 
         app.push_screen(ChoiceDialog(f"工单 #{c.id} 改状态 (现在: {STATUSES.get(c.status)})", options), chosen)
+
+    def _ask_satisfaction(self) -> None:
+        """Resolving closes the loop: ask the buyer's satisfaction first."""
+        from console.screens.dialogs import ChoiceDialog, PromptDialog
+
+        app = self.app
+
+        def resolve(satisfaction: str, reason: str = "") -> None:
+            message = {"unsatisfied": "买家不满意: 工单已重新打开并升级给资深客服"}.get(satisfaction, "已解决并归档")
+            self._write(lambda: app.cases.resolve(self.case_id, satisfaction, app.agent, reason), message)
+
+        def chosen(satisfaction: str | None) -> None:
+            if satisfaction == "unsatisfied":
+                app.push_screen(
+                    PromptDialog("买家为什么不满意? (会升级给资深客服)", check=lambda t: None if t else "请写明原因"),
+                    lambda reason: reason and resolve("unsatisfied", reason),
+                )
+            elif satisfaction:
+                resolve(satisfaction)
+
+        app.push_screen(ChoiceDialog("买家对处理结果满意吗?", list(SATISFACTION.items())), chosen)
+
+    def action_escalate(self) -> None:
+        from console.screens.dialogs import ChoiceDialog, PromptDialog
+
+        app = self.app
+
+        def with_reason(target: str | None) -> None:
+            if target is None:
+                return
+            if target == "none":
+                self._write(lambda: app.cases.escalate(self.case_id, None, "", app.agent), "已取消升级")
+                return
+            app.push_screen(
+                PromptDialog(f"升级给{ESCALATIONS[target]}的原因", check=lambda t: None if t else "请写明原因"),
+                lambda reason: reason and self._write(
+                    lambda: app.cases.escalate(self.case_id, target, reason, app.agent), f"已升级给{ESCALATIONS[target]}"),
+            )
+
+        options = list(ESCALATIONS.items()) + [("none", "取消升级")]
+        current = self.detail.case.escalated_to if self.detail else None
+        app.push_screen(ChoiceDialog("升级给谁?", options, current), with_reason)
+
+    def action_complaint(self) -> None:
+        from console.cases import complaint_next
+        from console.screens.dialogs import ChoiceDialog
+
+        if self.detail is None:
+            return
+        app = self.app
+        options = [(k, COMPLAINT_STATUSES[k]) for k in complaint_next(self.detail.case.complaint_status)]
+        if not options:
+            app.notify("投诉已结案")
+            return
+        app.push_screen(
+            ChoiceDialog("投诉进度", options),
+            lambda st: st and self._write(lambda: app.cases.set_complaint_status(self.case_id, st, app.agent),
+                                          f"投诉进度: {COMPLAINT_STATUSES[st]}"),
+        )
+
+    def action_history(self) -> None:
+        from console.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.case_id))
 
     def action_urgent(self) -> None:
         if self.detail is None:
@@ -227,7 +315,7 @@ class CaseScreen(Screen[None]):
 
     def action_assign_me(self) -> None:
         app = self.app
-        self._write(lambda: app.cases.assign(self.case_id, app.agent, app.agent), "已分配给我")
+        self._write(lambda: app.cases.claim(self.case_id, app.agent), "已接手")
 
     def action_assign(self) -> None:
         from console.screens.dialogs import PromptDialog

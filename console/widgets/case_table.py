@@ -28,6 +28,7 @@ from console.textsafe import inert
 from console.vocab import KINDS, STATUSES, label
 
 PAGE = 100
+ESCALATION_MARK = {"senior": "资", "supervisor": "主", "risk_legal": "法"}
 
 # (title, width); the buyer column takes what is left.
 COLUMNS: list[tuple[str, int]] = [
@@ -222,8 +223,10 @@ class CaseTable(ScrollView, can_focus=True):
         else:
             state = state_at(row.next_due_at, row.next_warn_at, now)
             countdown = format_countdown(row.next_due_at - now)
+        # 急 urgent; 资/主/法: escalated to the senior team, a supervisor, risk/legal.
+        marks = ("急" if row.urgent else "") + ESCALATION_MARK.get(row.escalated_to or "", "")
         segments = [
-            Segment(fit(" 急 " if row.urgent else "", widths[0]), self._style("urgent") if row.urgent else base),
+            Segment(fit(marks, widths[0]), self._style("urgent") if marks else base),
             Segment(" " * GAP, base),
             Segment(fit(countdown, widths[1]), base + self._style(state)),
             Segment(" " * GAP, base),
