@@ -55,12 +55,29 @@ class AftersalesApp(App[None]):
         self.db_label = _db_label(db.url)
 
     def on_mount(self) -> None:
+        from console.handover import Handovers
+        from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
 
         self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
+        handovers = Handovers(self.cases)
+        try:
+            handovers.start_shift(self.agent)
+            unread = handovers.unread_for(self.agent)
+        except StoreError as exc:
+            self.notify(exc.message, markup=False, severity="warning")
+            unread = []
+        if unread:
+            # The incoming agent reads what was handed over before anything else.
+            self.push_screen(HandoverInbox(unread[0].id, len(unread)))
         if self.tick_seconds:
             self.set_interval(self.tick_seconds, self.tick)
+
+    def copy_text(self, text: str) -> None:
+        """Put text on the clipboard and say how (OSC 52 through the terminal for now)."""
+        self.copy_to_clipboard(text)
+        self.notify("已复制到剪贴板 (经终端 OSC 52)", markup=False)
 
     def now(self):
         return self.clock.now()

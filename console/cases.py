@@ -298,17 +298,9 @@ class Cases:
         return case
 
     def add_note(self, case_id: int, body: str, agent: str) -> Note:
-        now = self.clock.now()
-        body = body.strip()
-        if not body:
-            raise StoreError("笔记是空的,没有保存")
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            note = Note(case_id=case_id, author=agent, created_at=now, body=body)
-            s.add(note)
-            self._event(s, case, agent, now, "note", None, None, body[:200])
-            self._touch(s, case, now)
-        return note
+        from console.notes import Notes  # notes builds on cases
+
+        return Notes(self).add(case_id, body, agent)
 
     def start_clock(
         self,

@@ -220,3 +220,32 @@ def pick_from_paste(text: str, policy: Policy, shop_name: str | None = None) -> 
         ) if value
     ]
     return picked
+
+
+def parse_future_time(text: str, policy: Policy, now: datetime) -> datetime | None:
+    """A time promised to the buyer, as an agent types it: '18:30' (next such time),
+    '明天10点', '明天 10:00', '后天9:30', '2026-11-25 10:00'. Aware UTC, or None."""
+    text = text.strip().replace("：", ":")
+    days = 0
+    for word, n in (("今天", 0), ("明天", 1), ("后天", 2)):
+        if text.startswith(word):
+            days, text = n, text[len(word):].strip()
+            break
+    m = re.fullmatch(r"(\d{1,2})\s*点(?:\s*(\d{1,2})\s*分?|半)?", text)
+    if m:
+        minute = 30 if text.endswith("半") else int(m.group(2) or 0)
+        text = f"{int(m.group(1))}:{minute:02d}"
+    if re.fullmatch(r"\d{1,2}:\d{2}", text):
+        local_now = now.astimezone(policy.timezone)
+        hour, minute = (int(x) for x in text.split(":"))
+        try:
+            local = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        except ValueError:
+            return None
+        local += timedelta(days=days)
+        if days == 0 and local <= local_now:
+            local += timedelta(days=1)
+        return local.astimezone(now.tzinfo)
+    if days:
+        return None
+    return parse_shop_time(text, policy, now)

@@ -54,3 +54,16 @@ def test_new_case_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_handover_snapshot(snap_compare, db, policy, clock, cases):
+    app, case = _app(db, policy, clock, cases)
+    cases.claim(case.id, "小王")
+    cases.add_tasks(case.id, ["等快递回复签收人", "回复买家核实结果"], "小王")
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

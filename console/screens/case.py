@@ -28,6 +28,7 @@ from console.vocab import (
     label,
 )
 from console.widgets.keybar import KeyBar
+from console.widgets.notes_pane import NotesPane
 
 STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
 STATE_WORD = {"ok": "", "warning": "预警", "overdue": "已超时", "paused": "暂停"}
@@ -44,7 +45,8 @@ class CaseScreen(Screen[None]):
         Binding("m", "assign_me", "接手", id="case.assign_me", tooltip="接手这个工单 (别人已接手时会提示是谁)"),
         Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
         Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
-        Binding("n", "note", "记笔记", id="case.note", tooltip="写一条沟通记录"),
+        Binding("n", "note", "记笔记", id="case.note", tooltip="到笔记栏写沟通记录 (自动存草稿)"),
+        Binding("f2", "toggle_notes", "笔记栏", id="case.notes", tooltip="显示/聚焦/隐藏笔记栏"),
         Binding("f", "refund", "退款状态", id="case.refund", tooltip="跟随千牛的退款状态,每个状态有自己的计时"),
         Binding("i", "intervened", "小二介入", id="case.intervened", tooltip="标记/取消平台小二介入"),
         Binding("x", "tasks", "待办", id="case.tasks", tooltip="勾选或取消待办事项"),
@@ -71,8 +73,8 @@ class CaseScreen(Screen[None]):
                 yield Static(id="case-fields")
                 yield Static(id="case-clocks")
             with VerticalScroll(id="case-right"):
-                yield Static(id="case-notes")
                 yield Static(id="case-events")
+            yield NotesPane(self.case_id, id="notes")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -143,14 +145,8 @@ class CaseScreen(Screen[None]):
         self.query_one("#case-fields", Static).update(fields)
         self._paint_clocks()
 
-        notes = Text()
-        notes.append("沟通记录\n", style="bold underline")
-        if not d.notes:
-            notes.append("还没有笔记。按 n 写一条。\n", style="dim")
-        for note in d.notes:
-            notes.append(f"{t(note.created_at)}  {inert(note.author)}\n", style="dim")
-            notes.append(inert_multiline(note.body) + "\n\n")
-        self.query_one("#case-notes", Static).update(notes)
+        if self.query(NotesPane):
+            self.query_one(NotesPane).reload()
 
         events = Text()
         events.append("处理记录\n", style="bold underline")
@@ -340,20 +336,12 @@ class CaseScreen(Screen[None]):
         )
 
     def action_note(self) -> None:
-        from console.screens.note import NoteDialog, saved
+        self.query_one(NotesPane).focus_input()
 
-        app = self.app
-        title = f"工单 #{self.case_id} 写沟通记录"
+    def action_toggle_notes(self) -> None:
+        from console.widgets.notes_pane import toggle_notes
 
-        def done(_note) -> None:
-            saved(title)
-            app.notify("笔记已保存")
-
-        def save(body: str | None) -> None:
-            if body:
-                app.write(lambda: app.cases.add_note(self.case_id, body, app.agent), done)
-
-        app.push_screen(NoteDialog(title), save)
+        toggle_notes(self.query_one(NotesPane), self.query_one("#case-right"))
 
     def action_start_clock(self) -> None:
         from console.screens.clock_dialog import StartClockDialog

@@ -16,6 +16,7 @@ from console.sla import shop_time
 from console.vocab import KINDS, STATUSES
 from console.widgets.case_table import CaseTable, header_line
 from console.widgets.keybar import KeyBar
+from console.widgets.notes_pane import NotesPane, toggle_notes
 
 DEMO_CASES = 200
 
@@ -36,6 +37,8 @@ class QueueScreen(Screen[None]):
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
+        Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记"),
+        Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
         Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),
     ]
 
@@ -60,6 +63,7 @@ class QueueScreen(Screen[None]):
         yield Static(id="colheader")
         yield CaseTable(self._fetch, self.app.now, self.app.policy, id="table")
         yield Static(id="empty")
+        yield NotesPane(None, id="notes")
         yield KeyBar()
 
     @property
@@ -67,6 +71,7 @@ class QueueScreen(Screen[None]):
         return self.query_one(CaseTable)
 
     def on_mount(self) -> None:
+        self.query_one(NotesPane).add_class("-hidden")
         self.query_one("#search").display = False
         self.table.focus()
         self.reload()
@@ -99,6 +104,7 @@ class QueueScreen(Screen[None]):
                 table.cursor_row = pos
         self._paint_counts()
         self._paint_empty()
+        self.query_one(NotesPane).reload()
         empty = table.total == 0 and not self.filter.active and not app.reader.has_cases()
         if empty != self._empty_database:
             self._empty_database = empty
@@ -174,6 +180,14 @@ class QueueScreen(Screen[None]):
         from console.screens.case import CaseScreen
 
         self.app.push_screen(CaseScreen(event.case_id))
+
+    def action_notes(self) -> None:
+        toggle_notes(self.query_one(NotesPane), self.table)
+
+    def action_handover(self) -> None:
+        from console.screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen())
 
     def action_registers(self) -> None:
         from console.screens.registers import RegistersScreen

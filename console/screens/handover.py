@@ -1,0 +1,250 @@
+"""交接班: hand open work to the next agent (outgoing), and read it first (incoming)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Label, Static, TextArea
+
+from console.handover import Handovers, HandoverSummary
+from console.sla import format_countdown, shop_time
+from console.textsafe import inert, inert_multiline
+from console.vocab import ESCALATIONS, KINDS, STATUSES
+from console.widgets.keybar import KeyBar
+
+STATE_MARK = {"overdue": ("超时", "bold red"), "warning": ("临近", "bold yellow"), "paused": ("暂停", "dim"), "ok": ("", "")}
+
+
+class HandoverScreen(Screen[None]):
+    HELP_TITLE = "交接班"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "返回", id="handover.back"),
+        Binding("t", "target", "交给谁", id="handover.target", tooltip="默认交给哪位客服 (留空=待分配池)"),
+        Binding("a", "assign_one", "单独指定", id="handover.one", tooltip="选中的工单单独交给某人"),
+        Binding("p", "pool_one", "放回池", id="handover.pool", tooltip="选中的工单放回待分配池"),
+        Binding("n", "note", "写说明", id="handover.note", tooltip="写交接说明"),
+        Binding("c", "copy", "复制摘要", id="handover.copy", tooltip="复制交接摘要,贴到团队群"),
+        Binding("ctrl+s", "confirm", "确认交接", priority=True, id="handover.confirm"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: str | None = None
+        self.overrides: dict[int, str | None] = {}
+        self.summary: HandoverSummary | None = None
+
+    @property
+    def service(self) -> Handovers:
+        return Handovers(self.app.cases)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="handover-title")
+        yield DataTable(id="handover-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="handover-extra"):
+            yield Static(id="handover-flags")
+        yield Label("交接说明 (按 n 编辑,Esc 回到列表)", classes="field-label")
+        yield TextArea(id="handover-note", soft_wrap=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        on_shift = [a for a in self.service.on_shift() if a != self.app.agent]
+        self.target = on_shift[0] if len(on_shift) == 1 else None
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        app = self.app
+        self.summary = self.service.summary(app.agent)
+        now = app.now()
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for title, width in (("", 4), ("工单", 6), ("买家", 14), ("类型/状态", 12), ("计时", 16),
+                             ("下一步", 22), ("最后笔记", 24), ("交给", 8)):
+            table.add_column(title, width=width)
+        for item in self.summary.items:
+            c = item.case
+            word, style = STATE_MARK[item.state]
+            timer = f"{item.timer_label} {format_countdown(item.timer_due - now)}" if item.timer_due else item.timer_label
+            table.add_row(
+                Text(word, style=style), f"#{c.id}", Text(inert(c.buyer_id)),
+                f"{KINDS.get(c.kind, c.kind)}/{STATUSES.get(c.status, c.status)}",
+                Text(timer, style=style), Text(inert(item.next_step) or "—"),
+                Text(inert(item.last_note)[:60] or "—"), self._target_of(c.id) or "待分配",
+                key=str(c.id),
+            )
+        self._paint()
+
+    def _target_of(self, case_id: int) -> str | None:
+        return self.overrides.get(case_id, self.target)
+
+    def _paint(self) -> None:
+        s = self.summary
+        assert s is not None
+        burning = sum(1 for i in s.items if i.state in ("overdue", "warning"))
+        self.query_one("#handover-title", Static).update(Text.assemble(
+            (" 交接班 ", "bold reverse"), f"  {self.app.agent} → ", (self.target or "待分配池", "bold cyan"),
+            f"   未结 {len(s.items)} 个", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
+        ))
+        flags = Text()
+        if s.escalated:
+            flags.append("已升级: ", style="bold")
+            flags.append(";".join(f"#{i.case.id} {ESCALATIONS.get(i.case.escalated_to, '')}"
+                                  f"({inert(i.case.escalation_reason)})" for i in s.escalated) + "\n")
+        if s.promises:
+            flags.append("答应买家: ", style="bold yellow")
+            flags.append(";".join(f"#{i.case.id} {inert(d.note)} "
+                                  f"{shop_time(d.due_at, self.app.policy) if d.due_at else '暂停'}前"
+                                  for i, d in s.promises))
+        if not s.items:
+            flags.append("您名下没有未结工单。写一句交接说明后 Ctrl+S 也可以交班。", style="dim")
+        self.query_one("#handover-flags", Static).update(flags)
+
+    def _assignments(self) -> dict[int, str | None]:
+        assert self.summary is not None
+        return {i.case.id: self._target_of(i.case.id) for i in self.summary.items}
+
+    def _selected_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if self.summary is None or not self.summary.items or table.cursor_row is None:
+            return None
+        return self.summary.items[table.cursor_row].case.id
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.query_one(TextArea).has_focus:
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()
+
+    def _ask_agent(self, title: str, done) -> None:
+        from console.screens.dialogs import PromptDialog
+
+        app = self.app
+        agents = [a for a in app.cases.agents() if a != app.agent][:12]
+
+        def check(name: str) -> str | None:
+            if name == app.agent:
+                return "不能交接给自己"
+            return "名字太长" if len(name) > 64 else None
+
+        app.push_screen(PromptDialog(title, placeholder="客服名字,留空=待分配池", check=check, suggestions=agents),
+                        lambda name: name is not None and done(name.strip() or None))
+
+    def action_target(self) -> None:
+        def done(name: str | None) -> None:
+            self.target = name
+            self.reload()
+
+        self._ask_agent("默认交给哪位客服?", done)
+
+    def action_assign_one(self) -> None:
+        case_id = self._selected_id()
+        if case_id is None:
+            return
+
+        def done(name: str | None) -> None:
+            self.overrides[case_id] = name
+            self.reload()
+
+        self._ask_agent(f"工单 #{case_id} 交给谁?", done)
+
+    def action_pool_one(self) -> None:
+        case_id = self._selected_id()
+        if case_id is not None:
+            self.overrides[case_id] = None
+            self.reload()
+
+    def action_note(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def summary_text(self) -> str:
+        assert self.summary is not None
+        note = self.query_one(TextArea).text
+        return self.service.summary_text(self.summary, note, self.target, self._assignments())
+
+    def action_copy(self) -> None:
+        self.app.copy_text(self.summary_text())
+
+    def action_confirm(self) -> None:
+        from console.screens.dialogs import ConfirmDialog
+
+        app = self.app
+        assignments = self._assignments()
+        note = self.query_one(TextArea).text
+        target = self.target
+        count = len(assignments)
+
+        def go(yes: bool) -> None:
+            if not yes:
+                return
+
+            def done(_h) -> None:
+                app.notify(f"已交接 {count} 个工单给 {target or '待分配池'}", markup=False)
+                app.pop_screen()
+
+            app.write(lambda: self.service.hand_over(app.agent, target, note, assignments), done)
+
+        app.push_screen(ConfirmDialog(f"把 {count} 个工单交给 {target or '待分配池'} 并下班?"), go)
+
+
+class HandoverInbox(Screen[None]):
+    """What the incoming agent sees first: the latest handover for them or the pool."""
+
+    HELP_TITLE = "交接给我的工作"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "acknowledge", "确认已读", id="inbox.ack"),
+        Binding("c", "copy", "复制", id="inbox.copy"),
+        Binding("escape", "later", "稍后再看", id="inbox.later", tooltip="保持未读,下次启动还会先显示"),
+    ]
+
+    def __init__(self, handover_id: int, unread: int = 1) -> None:
+        super().__init__()
+        self.handover_id = handover_id
+        self.unread = unread
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="inbox-title")
+        with VerticalScroll(id="inbox-body"):
+            yield Static(id="inbox-text")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        from console.models import Handover
+
+        app = self.app
+        with app.db.read() as s:
+            h = s.get(Handover, self.handover_id)
+        self.handover = h
+        more = f"   还有 {self.unread - 1} 份未读" if self.unread > 1 else ""
+        self.query_one("#inbox-title", Static).update(Text.assemble(
+            (" 交接给您的工作 (未读) ", "bold reverse yellow"),
+            f"  来自 {inert(h.from_agent)}  {shop_time(h.created_at, app.policy, '%Y-%m-%d %H:%M')}"
+            f"  交给 {inert(h.to_agent) or '待分配池'}{more}",
+        ))
+        body = Text()
+        if h.note:
+            body.append("交接说明\n", style="bold underline")
+            body.append(inert_multiline(h.note) + "\n\n")
+        body.append("摘要\n", style="bold underline")
+        body.append(inert_multiline(h.summary))
+        self.query_one("#inbox-text", Static).update(body)
+        self.query_one("#inbox-body").focus()
+
+    def action_acknowledge(self) -> None:
+        app = self.app
+        app.write(lambda: Handovers(app.cases).acknowledge(self.handover_id, app.agent),
+                  lambda _h: (app.notify("交接已确认"), app.pop_screen()))
+
+    def action_copy(self) -> None:
+        self.app.copy_text(self.handover.summary)
+
+    def action_later(self) -> None:
+        self.app.pop_screen()
