@@ -128,10 +128,16 @@ class QueueReader:
         with self.db.engine.connect() as conn:
             return conn.execute(select(Case.id).limit(1)).first() is not None
 
-    def counts(self, now: datetime) -> QueueCounts:
-        """Header figures: open cases, cases in their warning window, cases past due."""
+    def counts(self, now: datetime, total: int | None = None) -> QueueCounts:
+        """Header figures: open cases, cases in their warning window, cases past due.
+
+        `total` (the open count) changes only when something is saved, so a caller that
+        already knows it passes it in and saves the largest of the three counts."""
         with self.db.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(Case).where(Case.is_open.is_(True))).scalar_one()
+            if total is None:
+                total = conn.execute(
+                    select(func.count()).select_from(Case).where(Case.is_open.is_(True))
+                ).scalar_one()
             overdue = conn.execute(
                 select(func.count()).select_from(Case).where(Case.is_open.is_(True), Case.next_due_at < now)
             ).scalar_one()

@@ -55,6 +55,7 @@ class QueueScreen(Screen[None]):
         self._selected_id: int | None = None
         self._offered_demo = False
         self._empty_database = False
+        self._open_total: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -91,14 +92,18 @@ class QueueScreen(Screen[None]):
     def _fetch(self, offset: int, limit: int) -> list[QueueRow]:
         return self.app.reader.page(self.filter, self.app.now(), offset, limit)
 
-    def reload(self) -> None:
+    def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the count and the visible page; keep the cursor on the same case."""
         app = self.app
         table = self.table
         now = app.now()
         near = table.cursor_row
         table.set_total(app.reader.count(self.filter, now))
-        if self._selected_id is not None:
+        if self.filter == QueueFilter():
+            self._open_total = table.total  # the same figure the header shows
+        else:
+            self._open_total = None
+        if keep_cursor and self._selected_id is not None:
             pos = app.reader.position(self.filter, now, self._selected_id, near)
             if pos is not None and pos != table.cursor_row:
                 table.cursor_row = pos
@@ -116,7 +121,7 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def _refresh_counts(self) -> None:
-        counts = self.app.reader.counts(self.app.now())
+        counts = self.app.reader.counts(self.app.now(), total=self._open_total)
         self.app.call_from_thread(self._set_counts, counts)
 
     def _set_counts(self, counts: QueueCounts) -> None:
@@ -124,7 +129,7 @@ class QueueScreen(Screen[None]):
         self._paint_counts()
 
     def tick(self) -> None:
-        self.table.refresh()
+        self.table.tick()
         self._paint_topbar()
 
     # ---- painting ------------------------------------------------------------------
@@ -138,7 +143,8 @@ class QueueScreen(Screen[None]):
             "  数据库 ", (app.db_label, "dim"),
             "  ", (clock, "bold"),
         )
-        self.query_one("#topbar", Static).update(text)
+        # One fixed line: no relayout of the screen every second.
+        self.query_one("#topbar", Static).update(text, layout=False)
 
     def _paint_counts(self) -> None:
         c = self._counts
@@ -212,7 +218,7 @@ class QueueScreen(Screen[None]):
     def _set_filter(self, f: QueueFilter) -> None:
         self.filter = f
         self.table.cursor_row = 0
-        self.reload()
+        self.reload(keep_cursor=False)
 
     def action_toggle(self, name: str) -> None:
         f = self.filter.toggled(name)

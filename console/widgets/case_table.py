@@ -103,7 +103,8 @@ class CaseTable(ScrollView, can_focus=True):
     }
     """
 
-    cursor_row: reactive[int] = reactive(0)
+    # The watcher repaints just the two rows involved; a full repaint per move is wasted.
+    cursor_row: reactive[int] = reactive(0, repaint=False)
 
     class Opened(Message):
         """The agent pressed Enter on a case."""
@@ -131,6 +132,8 @@ class CaseTable(ScrollView, can_focus=True):
         self._policy = policy
         self._pages: dict[int, list[QueueRow]] = {}
         self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
+        # What each screen line showed in its countdown column at the last paint.
+        self._shown: dict[int, str] = {}
         self.total = 0
 
     # ---- data ------------------------------------------------------------------
@@ -200,6 +203,18 @@ class CaseTable(ScrollView, can_focus=True):
         self.virtual_size = Size(0, self.total)
         self._static.clear()
 
+    def tick(self) -> None:
+        """Repaint only the lines whose countdown text changed since the last paint: near
+        the top of a busy queue most read like '-5h57m' and change once a minute."""
+        now = self._now()
+        top = int(self.scroll_y)
+        for y in range(self.size.height):
+            row = self.row_at(top + y)
+            if row is None:
+                break
+            if self._shown.get(y) != _countdown(row, now)[0]:
+                self.refresh_lines(top + y, 1)
+
     # ---- drawing ---------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
@@ -208,7 +223,9 @@ class CaseTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         row = self.row_at(index)
         if row is None:
+            self._shown.pop(y, None)
             return Strip.blank(width, self.rich_style)
+        self._shown[y] = _countdown(row, self._now())[0]
         return self._row_strip(row, index == self.cursor_row, width).crop(scroll_x, scroll_x + width)
 
     def _style(self, name: str) -> Style:
@@ -218,11 +235,7 @@ class CaseTable(ScrollView, can_focus=True):
         widths = column_widths(width)
         now = self._now()
         base = self.rich_style
-        if row.next_due_at >= NO_DEADLINE:
-            countdown, state = ("已结" if row.status in ("resolved", "closed") else "暂停"), "paused"
-        else:
-            state = state_at(row.next_due_at, row.next_warn_at, now)
-            countdown = format_countdown(row.next_due_at - now)
+        countdown, state = _countdown(row, now)
         # 急 urgent; 资/主/法: escalated to the senior team, a supervisor, risk/legal.
         marks = ("急" if row.urgent else "") + ESCALATION_MARK.get(row.escalated_to or "", "")
         segments = [
@@ -261,3 +274,10 @@ class CaseTable(ScrollView, can_focus=True):
                 out.append(Segment(" " * GAP, base))
             out.append(Segment(fit(text, w), style))
         return out
+
+
+def _countdown(row: QueueRow, now: datetime) -> tuple[str, str]:
+    """(text, state) of a row's nearest clock."""
+    if row.next_due_at >= NO_DEADLINE:
+        return ("已结" if row.status in ("resolved", "closed") else "暂停"), "paused"
+    return format_countdown(row.next_due_at - now), state_at(row.next_due_at, row.next_warn_at, now)

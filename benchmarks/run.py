@@ -1,0 +1,195 @@
+"""`make bench`: the console's performance figures on a 1,000,000-case database.
+
+Builds (once) the database, then measures in fresh child processes, so that neither the
+build nor one measurement colours another:
+
+  benchmarks.paint     first paint, console vs a bare Textual app (spawn to first frame)
+  benchmarks.interact  cursor keys, filter keys, search typing, one-second ticks
+  benchmarks.memory    peak resident memory after a working session
+
+Prints one line per figure with its target, and last `bench: K/N targets met`. Missed
+targets still exit 0 (the bench reports, it does not fail the build); a measurement that
+could not be made at all exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.dataset import CASES, DB_PATH, OPEN_RATIO
+
+ROOT = Path(__file__).resolve().parent.parent
+PAINT_RUNS = 5  # per app; medians, alternating console and bare so drift hits both
+CHILD_TIMEOUT = 300
+
+
+class HarnessError(Exception):
+    pass
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None  # None: could not be measured
+    unit: str  # "" for a ratio, "ms", "MB"
+    target: float
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value is not None and self.value <= self.target
+
+    def line(self) -> str:
+        def num(x: float) -> str:
+            text = f"{x:.2f}" if not self.unit else f"{x:.1f}"
+            return f"{text} {self.unit}".rstrip()
+
+        if self.value is None:
+            return f"{self.name:<24}{'error':>10}   not measured (see stderr)"
+        verdict = "ok" if self.met else "MISSED"
+        return f"{self.name:<24}{num(self.value):>10}   target ≤ {num(self.target):<9}{verdict}"
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _child(module: str, *args: str) -> str:
+    """Run `python -m module args` from the repository root; its stdout."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+    )
+    if proc.returncode != 0:
+        raise HarnessError(f"{module} {' '.join(args)} exited {proc.returncode}:\n"
+                           f"{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def _ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _p90_ms(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=10)[-1] * 1000
+
+
+# ---- first paint -----------------------------------------------------------------
+
+
+def _paint_seconds(mode: str) -> tuple[float, int]:
+    """Wall seconds from just before the spawn to the end of the child's first paint."""
+    started = time.monotonic()  # CLOCK_MONOTONIC: the same clock the child reads
+    painted_at, rows = _child("benchmarks.paint", mode).split()[-2:]
+    return float(painted_at) - started, int(rows)
+
+
+def first_paint() -> Figure:
+    _log(f"bench: first paint, {PAINT_RUNS} runs each of the console and a bare app")
+    # One unmeasured run each: compiles .pyc files and warms the OS file cache.
+    _paint_seconds("bare")
+    _paint_seconds("console")
+    console, bare = [], []
+    for _ in range(PAINT_RUNS):
+        seconds, rows = _paint_seconds("console")
+        if rows < CASES * OPEN_RATIO * 0.9:
+            raise HarnessError(f"the console's first frame showed {rows} cases")
+        console.append(seconds)
+        bare.append(_paint_seconds("bare")[0])
+    c, b = statistics.median(console), statistics.median(bare)
+    return Figure("first paint ratio", c / b, "", 1.5,
+                  f"console {c:.2f} s, bare Textual app {b:.2f} s "
+                  f"(medians of {PAINT_RUNS}, spawn to first frame)")
+
+
+# ---- keys and ticks -------------------------------------------------------------------
+
+
+def interaction() -> list[Figure]:
+    _log("bench: cursor, filter and search keys, ticks (one process)")
+    s = json.loads(_child("benchmarks.interact"))
+    harness = _ms(s["harness"])
+    return [
+        Figure("cursor move median", _ms(s["cursor"]), "ms", 16,
+               f"p90 {_p90_ms(s['cursor']):.1f} ms, max {max(s['cursor']) * 1000:.0f} ms over "
+               f"{len(s['cursor'])} keys (down, pagedown); end/home jump median "
+               f"{_ms(s['jump']):.1f} ms, max {max(s['jump']) * 1000:.0f} ms"),
+        Figure("filter change median", _ms(s["filter"]), "ms", 50,
+               f"p90 {_p90_ms(s['filter']):.1f} ms over {len(s['filter'])} presses of m u o d"),
+        Figure("search keystroke median", _ms(s["search"]), "ms", 50,
+               f"p90 {_p90_ms(s['search']):.1f} ms over {len(s['search'])} typed characters; "
+               f"key figures include {harness:.1f} ms of harness overhead"),
+        Figure("tick CPU median", _ms(s["tick"]), "ms", 5,
+               f"p90 {_p90_ms(s['tick']):.1f} ms, max {max(s['tick']) * 1000:.0f} ms over "
+               f"{len(s['tick'])} ticks; not included: header counts refresh "
+               f"{_ms(s['counts']):.0f} ms CPU every 5 s"),
+    ]
+
+
+# ---- memory --------------------------------------------------------------------------
+
+
+def memory() -> Figure:
+    _log("bench: peak memory of a working session")
+    s = json.loads(_child("benchmarks.memory"))
+    return Figure("peak memory", s["peak_mb"], "MB", 200,
+                  f"VmHWM (ru_maxrss {s['ru_maxrss_mb']:.1f} MB) after scrolling "
+                  f"{s['deepest_row']:,} rows, filters, "
+                  f"searches ({', '.join(f'{n:,}' for n in s['search_rows'])} matches)")
+
+
+def database() -> tuple[dict, float | None]:
+    """Build the database if needed (in a child, progress on stderr); its marker."""
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.dataset"], cwd=ROOT,
+                          stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise HarnessError(f"building the database failed (exit {proc.returncode})")
+    got = json.loads(proc.stdout)
+    return got["marker"], got["built_seconds"]
+
+
+def main() -> int:
+    try:
+        marker, built = database()
+    except HarnessError as exc:
+        _log(f"bench: {exc}")
+        return 1
+    size_mb = DB_PATH.stat().st_size / 2**20
+    how = f"built in {built:.0f} s" if built is not None else (
+        f"cached, built {marker['now'][:10]} in {marker['build_seconds']:.0f} s")
+    print(f"database                {CASES:,} cases, {size_mb:,.0f} MB ({how})", flush=True)
+
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    for measure, names in [
+        (first_paint, ["first paint ratio"]),
+        (interaction, ["cursor move median", "filter change median",
+                       "search keystroke median", "tick CPU median"]),
+        (memory, ["peak memory"]),
+    ]:
+        try:
+            got = measure()
+            got = got if isinstance(got, list) else [got]
+        except (HarnessError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
+            _log(f"bench: {measure.__name__} could not be measured: {exc}")
+            got = [Figure(name, None, "", 0) for name in names]
+        for fig in got:
+            print(fig.line(), flush=True)
+            if fig.note:
+                print(f"    {fig.note}", flush=True)
+        figures += got
+    _log(f"bench: measured in {time.perf_counter() - started:.0f} s")
+
+    met = sum(f.met for f in figures)
+    print(f"bench: {met}/{len(figures)} targets met", flush=True)
+    return 1 if any(f.value is None for f in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
