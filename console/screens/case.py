@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -30,6 +30,7 @@ from console.vocab import (
 from console.widgets.keybar import KeyBar
 from console.widgets.notes_pane import NotesPane
 
+RECENT_EVENTS = 12
 STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
 STATE_WORD = {"ok": "", "warning": "预警", "overdue": "已超时", "paused": "暂停"}
 
@@ -69,10 +70,9 @@ class CaseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="case-title")
         with Horizontal(id="case-body"):
-            with Vertical(id="case-left"):
+            with VerticalScroll(id="case-right"):
                 yield Static(id="case-fields")
                 yield Static(id="case-clocks")
-            with VerticalScroll(id="case-right"):
                 yield Static(id="case-events")
             yield NotesPane(self.case_id, id="notes")
         yield KeyBar()
@@ -149,8 +149,11 @@ class CaseScreen(Screen[None]):
             self.query_one(NotesPane).reload()
 
         events = Text()
-        events.append("处理记录\n", style="bold underline")
-        for e in d.events:
+        recent = d.events[-RECENT_EVENTS:]
+        more = f" (最近 {len(recent)} 条,共 {len(d.events)} 条,按 h 看全部)" if len(d.events) > len(recent) else ""
+        events.append("\n处理记录", style="bold underline")
+        events.append(more + "\n", style="dim")
+        for e in recent:
             events.append(f"{shop_time(e.at, policy, '%m-%d %H:%M:%S')} ", style="dim")
             events.append(f"{inert(e.agent)} ", style="cyan")
             events.append(label(ACTIONS, e.action))
