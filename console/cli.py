@@ -31,11 +31,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cases", type=int, default=200, help="工单数量 (默认 200)")
     demo.add_argument("--open-ratio", type=float, default=0.9, help="未结工单比例 (默认 0.9)")
     demo.add_argument("--seed", type=int, default=7)
+    from console.sop.cli import add_parser as add_sop
+
+    add_sop(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "sop":
+        # Checking and walking the trees needs no database.
+        from console.sop.cli import run as run_sop
+
+        return run_sop(args, reply_ids=_reply_ids())
     from console.db import StoreError, open_database, resolve_url
     from console.sla import DEFAULT_POLICY, PolicyError, load_policy
 
@@ -76,3 +84,15 @@ def _demo(db, policy, agent, args) -> int:
         return 2
     print(f"已载入 {n} 条演示工单 → {db.url}")
     return 0
+
+
+def _reply_ids() -> set[str] | None:
+    """Ids of the reply library, for checking the SOP trees' links (None if unavailable)."""
+    try:
+        from console.phrases import load_library
+    except ImportError:
+        return None
+    try:
+        return {reply.id for reply in load_library().replies}
+    except Exception:  # noqa: BLE001 - a broken library is reported by `phrases check`
+        return None

@@ -1,0 +1,220 @@
+"""The money rules the wizard enforces, and data/sop/rules.toml that sets their numbers.
+
+Every check returns a Verdict; on refusal the reason is a sentence the agent can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from console.sop.model import OK, Rules, SopError, Verdict, refused
+
+DEFAULT_BUYER_GETS = frozenset({
+    "退款", "退差价", "重发", "换货", "发货", "继续派送", "自提", "小礼物", "补偿",
+    "小样", "空瓶", "折扣", "退还垫付运费", "待定", "无",
+})
+
+_AMOUNT = re.compile(r"^(\d+)(?:\.(\d+))?$")
+_CENT = Decimal("0.01")
+
+
+class AmountError(ValueError):
+    """An amount the agent typed is not a valid sum of yuan; str() is the Chinese message."""
+
+
+def parse_amount(text: str | int | Decimal, *, what: str = "金额",
+                 maximum: Decimal | None = None) -> Decimal:
+    """'12', '12.5', '¥12.50', '12元', full-width digits -> Decimal; AmountError otherwise."""
+    if isinstance(text, Decimal | int) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str):
+        raise AmountError(f"{what}应为数字,例如 12 或 12.50")
+    # NFKC turns full-width digits and points (１２．５) into ASCII.
+    s = unicodedata.normalize("NFKC", text).strip().removeprefix("¥").removesuffix("元").strip()
+    if not s:
+        raise AmountError(f"请输入{what}")
+    if s.startswith("-"):
+        raise AmountError(f"{what}必须大于 0")
+    match = _AMOUNT.match(s)
+    if not match:
+        raise AmountError(f"{what}应为数字,例如 12 或 12.50 (got {text!r})")
+    if match.group(2) is not None and len(match.group(2)) > 2:
+        raise AmountError(f"{what}最多两位小数")
+    value = Decimal(s)
+    if value <= 0:
+        raise AmountError(f"{what}必须大于 0")
+    if maximum is not None and value > maximum:
+        raise AmountError(f"{what}过大(上限 {maximum} 元),请检查是否输错")
+    return value.quantize(_CENT)
+
+
+def _amount(value: str | int | Decimal, what: str, rules: Rules) -> Decimal | Verdict:
+    try:
+        return parse_amount(value, what=what, maximum=rules.amount_max)
+    except AmountError as exc:
+        return refused(str(exc))
+
+
+def yuan(value: Decimal) -> str:
+    """12.00 -> '12', 12.50 -> '12.5'."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def check_refund(amount: str | int | Decimal, order_total: str | int | Decimal,
+                 scope: str | None = "whole_order", rules: Rules | None = None) -> Verdict:
+    """A refund of `amount` against an order paid `order_total`.
+
+    scope "whole_order" (not received, DOMAIN §2/§3.4): only the full amount is allowed.
+    """
+    rules = rules or Rules()
+    value = _amount(amount, "退款金额", rules)
+    total = _amount(order_total, "订单实付金额", rules)
+    for parsed in (value, total):
+        if isinstance(parsed, Verdict):
+            return parsed
+    if value > total:
+        return refused(f"退款 {yuan(value)} 元超过订单实付 {yuan(total)} 元,不能同意")
+    if scope == "whole_order" and value != total:
+        return refused(
+            f"未收到货的退款以订单为单位,只能整单退 {yuan(total)} 元;"
+            "不能部分退款(如只退邮费、折扣、抵价券)"
+        )
+    return OK
+
+
+def compensation_cap(item_value: Decimal, rules: Rules | None = None) -> Decimal:
+    rules = rules or Rules()
+    return (item_value * rules.compensation_max_ratio).quantize(_CENT, ROUND_HALF_UP)
+
+
+def check_compensation(amount: str | int | Decimal, item_value: str | int | Decimal,
+                       rules: Rules | None = None) -> Verdict:
+    """Compensation above the cap (default 30 % of the item's value [003]) is blocked."""
+    rules = rules or Rules()
+    value = _amount(amount, "补偿金额", rules)
+    item = _amount(item_value, "宝贝价值", rules)
+    for parsed in (value, item):
+        if isinstance(parsed, Verdict):
+            return parsed
+    cap = compensation_cap(item, rules)
+    if value > cap:
+        pct = yuan(rules.compensation_max_ratio * 100)
+        return refused(
+            f"补偿 {yuan(value)} 元超过宝贝价值 {yuan(item)} 元的 {pct}%(上限 {yuan(cap)} 元),"
+            "不能同意;请逐步协商,超出上限请上报主管"
+        )
+    return OK
+
+
+@dataclass(frozen=True)
+class PriceOffer:
+    """Suggested price-difference offers for a small flaw, lowest first [002]."""
+
+    postage: Decimal
+    first: Decimal
+    ladder: tuple[Decimal, ...]
+    note: str
+
+    def text(self) -> str:
+        steps = " → ".join(f"{yuan(a)} 元" for a in self.ladder)
+        return f"出价阶梯: {steps};仍不接受就按退货/换货处理。{self.note}".rstrip()
+
+
+def price_difference_offer(postage: str | int | Decimal, rules: Rules | None = None,
+                           item_value: str | int | Decimal | None = None) -> PriceOffer:
+    """First offer below the postage the shop would otherwise pay, then the raises.
+
+    `postage` is what a return or exchange would cost the shop: 12 for a return -> 10 first;
+    24 both ways for an exchange -> 20 first. Raises AmountError on a bad amount.
+    """
+    rules = rules or Rules()
+    cost = parse_amount(postage, what="运费", maximum=rules.amount_max)
+    first = (cost * rules.first_offer_ratio).quantize(Decimal(1), ROUND_HALF_UP)
+    if first >= cost:
+        first = cost - 1
+    if first < 1:
+        raise AmountError(f"运费只有 {yuan(cost)} 元,退差价省不了钱,直接按退货/换货处理")
+    ladder = [first] + [first + step for step in rules.raise_by]
+    note = ""
+    if item_value is not None:
+        cap = compensation_cap(parse_amount(item_value, what="宝贝价值"), rules)
+        if any(a > cap for a in ladder):
+            ladder = [a for a in ladder if a <= cap]
+            note = f"已去掉超过补偿上限 {yuan(cap)} 元的出价。"
+            if not ladder:
+                raise AmountError(f"补偿上限只有 {yuan(cap)} 元,低于首次出价,直接按退货/换货处理")
+    return PriceOffer(postage=cost, first=ladder[0], ladder=tuple(ladder), note=note)
+
+
+# ---- rules.toml ----------------------------------------------------------------------
+
+
+def load_rules(path: Path) -> tuple[Rules, list[SopError]]:
+    """Rules from `path`; a missing file means the defaults. Never raises."""
+    defaults = Rules(buyer_gets=DEFAULT_BUYER_GETS)
+    if not path.exists():
+        return defaults, []
+    name = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return defaults, [SopError(name, None, f"无法读取规则文件: {exc}")]
+    errors: list[SopError] = []
+
+    def number(table: str, key: str, default: Decimal, low: Decimal, high: Decimal) -> Decimal:
+        value = (raw.get(table) or {}).get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or not low <= value <= high:
+            errors.append(SopError(name, None, f"[{table}] {key} 应为 {low}–{high} 之间的数 (got {value!r})"))
+            return default
+        return Decimal(value)
+
+    ratio = number("compensation", "max_ratio", defaults.compensation_max_ratio, Decimal(0), Decimal(1))
+    first = number("price_difference", "first_offer_ratio", defaults.first_offer_ratio,
+                   Decimal("0.1"), Decimal("0.99"))
+    amount_max = number("amount", "max", defaults.amount_max, Decimal(1), Decimal(10**9))
+    raise_by = (raw.get("price_difference") or {}).get("raise_by", list(defaults.raise_by))
+    if not isinstance(raise_by, list) or not all(
+        isinstance(x, int | Decimal) and not isinstance(x, bool) and x > 0 for x in raise_by
+    ):
+        errors.append(SopError(name, None, f"[price_difference] raise_by 应为正数列表 (got {raise_by!r})"))
+        raise_by = list(defaults.raise_by)
+
+    required: dict[str, tuple[str, ...]] = {}
+    for rule, spec in (raw.get("facts") or {}).items():
+        keys = spec.get("required") if isinstance(spec, dict) else None
+        if not _str_list(keys):
+            errors.append(SopError(name, None, f"[facts.{rule}] required 应为字段名列表"))
+            continue
+        required[rule] = tuple(keys)
+
+    gets = (raw.get("vocab") or {}).get("buyer_gets", sorted(DEFAULT_BUYER_GETS))
+    if not _str_list(gets) or not gets:
+        errors.append(SopError(name, None, "[vocab] buyer_gets 应为非空的文字列表"))
+        gets = sorted(DEFAULT_BUYER_GETS)
+
+    tones: dict[str, tuple[str, ...]] = {}
+    for key, lines in (raw.get("tones") or {}).items():
+        if not _str_list(lines):
+            errors.append(SopError(name, None, f"[tones] {key} 应为文字列表"))
+            continue
+        tones[key] = tuple(lines)
+
+    return Rules(
+        compensation_max_ratio=ratio,
+        first_offer_ratio=first,
+        raise_by=tuple(Decimal(x) for x in raise_by),
+        amount_max=amount_max,
+        required_facts=required,
+        buyer_gets=frozenset(gets),
+        tones=tones,
+    ), errors
+
+
+def _str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
