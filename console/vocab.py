@@ -80,6 +80,7 @@ ACTIONS: dict[str, str] = {
     "complaint": "投诉进度",
     "note_edited": "修改笔记",
     "handover": "交接",
+    "kind": "类型",
 }
 
 

@@ -67,3 +67,33 @@ def test_handover_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_wizard_mid_flow_snapshot(snap_compare, db, policy, clock, cases):
+    app, case = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        from console.screens.wizard import WizardScreen
+
+        await settle(pilot)
+        app.push_screen(WizardScreen(case.id, "return"))
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_wizard_outcome_snapshot(snap_compare, db, policy, clock, cases):
+    app, case = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        from console.screens.wizard import WizardScreen
+
+        await settle(pilot)
+        app.push_screen(WizardScreen(case.id, "return"))
+        await settle(pilot)
+        await pilot.press("2", "3", "2", "y")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -55,6 +55,7 @@ class CaseScreen(Screen[None]):
         Binding("e", "escalate", "升级", id="case.escalate", tooltip="升级给资深客服/主管/风控法务,写明原因"),
         Binding("p", "complaint", "投诉进度", id="case.complaint", tooltip="投诉: 登记→调查→方案→确认/申诉→执行→结案"),
         Binding("h", "history", "历史", id="case.history", tooltip="完整处理历史: 谁、何时、改前→改后"),
+        Binding("w", "wizard", "SOP向导", id="case.wizard", tooltip="按店铺SOP一步步处理,结果记到工单"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -231,7 +232,7 @@ class CaseScreen(Screen[None]):
 
         def chosen(status: str | None) -> None:
             if status == "resolved":
-                self._ask_satisfaction()
+                self.ask_satisfaction()
             elif status:
                 self._write(
                     lambda: app.cases.set_status(self.case_id, status, app.agent, expected_version=version),
@@ -240,7 +241,7 @@ class CaseScreen(Screen[None]):
 
         app.push_screen(ChoiceDialog(f"工单 #{c.id} 改状态 (现在: {STATUSES.get(c.status)})", options), chosen)
 
-    def _ask_satisfaction(self) -> None:
+    def ask_satisfaction(self) -> None:
         """Resolving closes the loop: ask the buyer's satisfaction first."""
         from console.screens.dialogs import ChoiceDialog, PromptDialog
 
@@ -298,6 +299,11 @@ class CaseScreen(Screen[None]):
             lambda st: st and self._write(lambda: app.cases.set_complaint_status(self.case_id, st, app.agent),
                                           f"投诉进度: {COMPLAINT_STATUSES[st]}"),
         )
+
+    def action_wizard(self) -> None:
+        from console.screens.wizard import WizardScreen
+
+        self.app.push_screen(WizardScreen(self.case_id))
 
     def action_history(self) -> None:
         from console.screens.history import HistoryScreen

@@ -29,6 +29,7 @@ class QueueScreen(Screen[None]):
         Binding("slash", "search", "搜索", key_display="/", id="queue.search",
                 tooltip="按买家旺旺名或订单号搜索 (前缀匹配)"),
         Binding("r", "first_reply", "已首响", id="queue.first_reply", tooltip="标记选中工单已首次回复"),
+        Binding("w", "wizard", "SOP向导", id="queue.wizard", tooltip="为选中工单打开SOP向导"),
         Binding("m", "toggle('mine')", "我的", id="queue.mine", tooltip="只看分配给我的"),
         Binding("u", "toggle('urgent')", "加急", id="queue.urgent", tooltip="只看加急工单"),
         Binding("o", "toggle('overdue')", "超时", id="queue.overdue", tooltip="只看已超时"),
@@ -204,6 +205,12 @@ class QueueScreen(Screen[None]):
         from console.screens.new_case import NewCaseScreen
 
         self.app.push_screen(NewCaseScreen())
+
+    def action_wizard(self) -> None:
+        from console.screens.wizard import WizardScreen
+
+        row = self.table.current
+        self.app.push_screen(WizardScreen(row.id if row else None))
 
     def action_first_reply(self) -> None:
         row = self.table.current

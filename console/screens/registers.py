@@ -184,6 +184,13 @@ class RegisterForm(ModalScreen[bool]):
         self.case_id = case_id
         self.prefill = prefill or {}
 
+    @classmethod
+    def for_row(cls, app, key: str, row_id: int) -> RegisterForm:
+        """The form for a row the SOP created, to fill in the rest."""
+        with app.db.read() as s:
+            entry = s.get(REGISTERS[key].model, row_id)
+        return cls(key, entry)
+
     def compose(self) -> ComposeResult:
         policy = self.app.policy
         title = f"{self.reg.title} · " + (f"编辑第 {self.entry.id} 行" if self.entry else "新增")

@@ -1,0 +1,142 @@
+"""The SOP wizard driven by keys: a full run applied to a case, rules, back, flow switch."""
+
+from datetime import timedelta
+
+from textual.widgets import Input
+
+from console.intake import CaseDraft
+from console.registers import Registers
+from console.screens.case import CaseScreen
+from console.screens.queue import QueueScreen
+from console.screens.registers import RegisterForm
+from console.screens.wizard import WizardScreen
+from tests.conftest import T0
+from tests.ui_helpers import make_app, settle
+
+SIZE = (130, 36)
+
+
+async def test_full_run_applies_the_outcome_and_the_queue_shows_its_timer(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567", kind="return",
+                                  channel="phone"), "小王")
+    cases.claim(case.id, "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "w")  # open the case, then the wizard on the 退货 flow
+        await settle(pilot)
+        assert isinstance(app.screen, WizardScreen) and app.screen.walk.flow.id == "return"
+        await pilot.press("2", "3")  # received; buyer's cause: no reason
+        await pilot.press("backspace")  # go back one step, the first answer stays
+        assert [s.answer for s in app.screen.walk.path] == ["已经收到"]
+        await pilot.press("3", "2")  # no reason; buyer insists
+        await pilot.press("n")  # resale cannot be confirmed: no return, the decline outcome
+        assert app.screen.walk.done and app.screen.walk.outcome.goods_return == "none"
+        await pilot.press("backspace", "y")  # it can be resold after all
+        await settle(pilot)
+        assert app.screen.walk.done
+        await pilot.press("c")
+        assert app.clipboard.startswith("2026-11-23 10:00 小王 | 退货SOP")
+        app.screen.query_one("#wiz-start", Input).value = "07:00"  # the buyer applied at 07:00
+        await pilot.press("enter")
+        await settle(pilot)
+        # Register rows the outcome created open for the agent to complete.
+        assert isinstance(app.screen, RegisterForm)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        detail = app.cases.get(case.id)
+        assert detail.case.status == "waiting_buyer" and detail.case.refund_status == "waiting_seller_agree"
+        auto = next(d for d in detail.deadlines if d.kind == "refund_auto_agree_shipped")
+        assert auto.due_at == T0 - timedelta(hours=3) + timedelta(days=7)
+        assert len(detail.tasks) == len(app.cases.get(case.id).tasks) > 0
+        assert {r.case_id for r in Registers(db, policy, clock).rows("return")} == {case.id}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        # Shop clocks pause while waiting for the buyer: the platform clock leads the queue.
+        assert "退款自动" in app.screen.table.render_line(0).text
+
+
+async def test_compensation_above_the_cap_is_blocked(db, policy, clock, cases):
+    from console.screens.wizard import sop_library
+    from console.sop import Walk
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="exchange", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        screen = app.screen
+        # Walk to any outcome that offers compensation, as the engine allows.
+        flow = sop_library().flows["exchange"]
+        target = next(n for n in flow.nodes.values() if n.outcome and n.outcome.compensation)
+        screen.walk = _walk_to(Walk.start(flow), target.id)
+        screen._paint()  # noqa: SLF001
+        await settle(pilot)
+        screen.query_one("#wiz-amount", Input).value = "40"
+        screen.query_one("#wiz-base", Input).value = "100"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WizardScreen)
+        assert "30" in str(screen.query_one("#wiz-error").render())
+        assert app.cases.get(case.id).case.sop_step is None
+        screen.query_one("#wiz-amount", Input).value = "30"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.cases.get(case.id).case.sop_step == f"exchange.{target.id}"
+
+
+def _walk_to(walk, node_id):
+    """Depth-first: answer questions and confirmations until `node_id` is reached."""
+    from console.sop import Walk
+
+    def search(w):
+        if w.done:
+            return w if w.outcome.node_id == node_id else None
+        node = w.node
+        tries = []
+        if node.type == "question":
+            tries = [("answer", i) for i in range(1, len(node.choices) + 1)]
+        elif node.type == "confirm":
+            tries = [("confirm", True), ("confirm", False)]
+        elif node.type == "facts":
+            tries = [("provide", {f.key: "测试" for f in node.fields})]
+        for how, arg in tries:
+            nxt = Walk.start(w.flow)
+            for step in w.path:
+                _replay(nxt, step)
+            if getattr(nxt, how)(arg).ok:
+                found = search(nxt)
+                if found:
+                    return found
+        return None
+
+    return search(walk)
+
+
+def _replay(w, step):
+    if step.choice is not None:
+        w.answer(step.choice)
+    elif step.confirmed is not None:
+        w.confirm(step.confirmed)
+    else:
+        w.provide(dict(step.values))
+
+
+async def test_switching_flow_mid_way_asks_first(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        assert app.screen.walk.flow.id == "refund"
+        await pilot.press("1")
+        await pilot.press("f", "n")  # asked to confirm; no
+        await settle(pilot)
+        assert app.screen.walk.flow.id == "refund" and len(app.screen.walk.path) == 1
+        await pilot.press("f", "y", "1")  # yes; first flow in the list: 快递查询
+        await settle(pilot)
+        assert app.screen.walk.flow.id == "logistics" and app.screen.walk.path == ()
