@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.sop.cli import add_parser as add_sop
 
     add_sop(sub)
+    from console.phrases.cli import add_parser as add_phrases
+
+    add_phrases(sub)
     return parser
 
 
@@ -44,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         from console.sop.cli import run as run_sop
 
         return run_sop(args, reply_ids=_reply_ids())
+    if args.command == "phrases":
+        from console.phrases.cli import run as run_phrases
+
+        return run_phrases(args)
     from console.db import StoreError, open_database, resolve_url
     from console.sla import DEFAULT_POLICY, PolicyError, load_policy
 
