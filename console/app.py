@@ -54,6 +54,7 @@ class AftersalesApp(App[None]):
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
         self.db_label = _db_label(db.url)
+        self.last_copied: str | None = None
 
     def on_mount(self) -> None:
         from console.handover import Handovers
@@ -76,10 +77,30 @@ class AftersalesApp(App[None]):
             self.set_interval(self.tick_seconds, self.tick)
         self.call_after_refresh(_freeze_startup_objects)
 
-    def copy_text(self, text: str) -> None:
-        """Put text on the clipboard and say how (OSC 52 through the terminal for now)."""
-        self.copy_to_clipboard(text)
-        self.notify("已复制到剪贴板 (经终端 OSC 52)", markup=False)
+    def copy_text(self, text: str, done: Callable[[bool], Any] | None = None) -> None:
+        """Put text on the clipboard: the system clipboard first, else OSC 52 through the
+        terminal; the agent is told which. On failure the text is shown to copy by hand."""
+        self.last_copied = text
+        self._copy_worker(text, done)
+
+    @work(thread=True, exit_on_error=False, group="clipboard")
+    def _copy_worker(self, text: str, done) -> None:
+        from console.clipboard import copy
+
+        # pyperclip runs xclip/xsel: a few ms, and it has no timeout, so not on the UI thread.
+        result = copy(text, lambda t: self.call_from_thread(self.copy_to_clipboard, t))
+        self.call_from_thread(self._copied, text, result, done)
+
+    def _copied(self, text: str, result, done) -> None:
+        if result.ok:
+            self.notify(result.message, markup=False)
+        else:
+            self.log.error(f"copy failed: {result.detail}")
+            from console.screens.dialogs import ShowTextDialog
+
+            self.push_screen(ShowTextDialog(result.message, text))
+        if done is not None:
+            done(result.ok)
 
     def now(self):
         return self.clock.now()

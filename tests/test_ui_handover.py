@@ -102,7 +102,7 @@ async def test_handover_round_trip_between_two_agents(db, db_path, policy, clock
         await type_text(pilot, "仓库今天缺货")
         await pilot.press("escape")
         await pilot.press("c")
-        assert "【交接班】小王 → 阿珍" in out.clipboard
+        assert "【交接班】小王 → 阿珍" in out.last_copied
         await pilot.press("ctrl+s", "y")
         await settle(pilot)
         assert isinstance(out.screen, QueueScreen)

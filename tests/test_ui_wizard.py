@@ -36,7 +36,7 @@ async def test_full_run_applies_the_outcome_and_the_queue_shows_its_timer(db, po
         await settle(pilot)
         assert app.screen.walk.done
         await pilot.press("c")
-        assert app.clipboard.startswith("2026-11-23 10:00 小王 | 退货SOP")
+        assert app.last_copied.startswith("2026-11-23 10:00 小王 | 退货SOP")
         app.screen.query_one("#wiz-start", Input).value = "07:00"  # the buyer applied at 07:00
         await pilot.press("enter")
         await settle(pilot)

@@ -118,3 +118,26 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+
+class ShowTextDialog(ModalScreen[None]):
+    """Text the console could not copy, shown so the agent can select and copy it by hand."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "关闭", id="dialog.close")]
+
+    def __init__(self, message: str, text: str) -> None:
+        super().__init__()
+        self._message = message
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        with Vertical(classes="dialog wide"):
+            yield Label(Text(self._message), classes="dialog-error")
+            yield TextArea(self._text, read_only=True, soft_wrap=True)
+            yield Label("用鼠标或终端的选择功能复制上面的文字 · Esc 关闭", classes="dialog-hint")
+        yield KeyBar()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
