@@ -31,6 +31,7 @@ class AftersalesApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "帮助", key_display="?", id="app.help"),
         Binding("ctrl+p", "command_palette", "命令面板", id="app.palette", show=False),
+        Binding("ctrl+r", "phrases", "话术", id="app.phrases", tooltip="打开话术面板,按当前工单填好后复制"),
         Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
     ]
 
@@ -76,6 +77,36 @@ class AftersalesApp(App[None]):
         if self.tick_seconds:
             self.set_interval(self.tick_seconds, self.tick)
         self.call_after_refresh(_freeze_startup_objects)
+        self._warm_phrases()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_phrases(self) -> None:
+        """Load the reply library and its pinyin index off the UI thread, so the picker opens at once."""
+        from console.screens.phrases import library_and_index
+
+        try:
+            library_and_index()
+        except Exception as exc:  # noqa: BLE001 - the picker reports a broken library itself
+            self.log.error(f"reply library: {exc!r}")
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.cases.role_of(self.agent) == "supervisor"
+
+    def action_phrases(self) -> None:
+        from console.screens.phrases import PhrasePicker
+
+        screen = self.screen
+        if isinstance(screen, PhrasePicker):
+            return
+        case_id = getattr(screen, "case_id", None)
+        if case_id is None and hasattr(screen, "table"):
+            row = screen.table.current
+            case_id = row.id if row else None
+        try:
+            self.push_screen(PhrasePicker(case_id))
+        except Exception as exc:  # noqa: BLE001 - a broken library is a message, not a crash
+            self.notify(f"话术库打不开: {exc}", markup=False, severity="error")
 
     def copy_text(self, text: str, done: Callable[[bool], Any] | None = None) -> None:
         """Put text on the clipboard: the system clipboard first, else OSC 52 through the

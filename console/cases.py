@@ -104,6 +104,19 @@ class Cases:
         with self.db.read() as s:
             return list(s.exec(select(Agent.name).order_by(Agent.name)).all())
 
+    def role_of(self, name: str) -> str:
+        with self.db.read() as s:
+            return s.exec(select(Agent.role).where(Agent.name == name)).first() or "agent"
+
+    def set_role(self, name: str, role: str) -> None:
+        if role not in ("agent", "supervisor"):
+            raise StoreError("角色只能是 agent 或 supervisor")
+        self.ensure_agent(name)
+        with self.db.write() as s:
+            agent = s.exec(select(Agent).where(Agent.name == name)).one()
+            agent.role = role
+            s.add(agent)
+
     def ensure_agent(self, name: str) -> None:
         with self.db.read() as s:
             if s.exec(select(Agent.id).where(Agent.name == name)).first() is not None:

@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cases", type=int, default=200, help="工单数量 (默认 200)")
     demo.add_argument("--open-ratio", type=float, default=0.9, help="未结工单比例 (默认 0.9)")
     demo.add_argument("--seed", type=int, default=7)
+    role = sub.add_parser("agent", help="设置客服角色 (set an agent's role)")
+    role.add_argument("name", help="客服名字")
+    role.add_argument("--role", choices=("agent", "supervisor"), required=True, help="agent 客服 / supervisor 主管")
     from console.sop.cli import add_parser as add_sop
 
     add_sop(sub)
@@ -69,6 +72,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "demo":
         return _demo(db, policy, agent, args)
+    if args.command == "agent":
+        from console.cases import Cases
+        from console.clock import SystemClock
+
+        try:
+            Cases(db, policy, SystemClock()).set_role(args.name.strip(), args.role)
+        except StoreError as exc:
+            print(exc.message, file=sys.stderr)
+            return 2
+        print(f"{args.name.strip()} 的角色: {args.role}")
+        return 0
 
     from console.app import AftersalesApp
 

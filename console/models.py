@@ -266,3 +266,19 @@ class ProblemEntry(SQLModel, table=True):
     solution: str = Field(default="", max_length=200)
     courier_loss: str = Field(default="", max_length=20)  # yuan charged to the courier
     remarks: str = Field(default="", max_length=500)
+
+
+class ReplyCopy(SQLModel, table=True):
+    """A reply copied into the chat: which one, which version of its text, by whom, when,
+    and the exact text sent, so a supervisor can see what went out."""
+
+    __tablename__ = "reply_copy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    reply_ids: str = Field(max_length=400, index=True)  # several when replies were combined
+    version: str = Field(max_length=100)
+    agent: str = Field(max_length=64)
+    at: datetime = _utc()
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    edited: bool = False

@@ -81,6 +81,7 @@ ACTIONS: dict[str, str] = {
     "note_edited": "修改笔记",
     "handover": "交接",
     "kind": "类型",
+    "reply_copied": "复制话术",
 }
 
 

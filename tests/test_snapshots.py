@@ -97,3 +97,21 @@ def test_wizard_outcome_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_phrase_picker_snapshot(snap_compare, db, policy, clock, cases):
+    app, case = _app(db, policy, clock, cases)
+
+    async def run_before(pilot):
+        from console.screens.case import CaseScreen
+
+        await settle(pilot)
+        app.push_screen(CaseScreen(case.id))
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        for ch in "tk":
+            await pilot.press(ch)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

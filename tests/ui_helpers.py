@@ -11,10 +11,14 @@ def make_app(db, policy, clock, agent="小王", offer_demo=False) -> AftersalesA
 
 
 async def settle(pilot) -> None:
-    """Let writes and count refreshes finish and the screen repaint."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let writes and count refreshes finish and the screen repaint. A worker's callback may
+    start the next worker (copy, then record the copy), so wait until none is left."""
+    for _ in range(10):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            break
 
 
 async def type_text(pilot, text: str) -> None:

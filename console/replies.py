@@ -1,0 +1,56 @@
+"""What was sent: reply copies recorded on cases, and how often each reply is used."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from sqlmodel import select
+
+from console.cases import Cases
+from console.models import ReplyCopy
+
+
+def version_of(text: str) -> str:
+    """A short fingerprint of a reply's text: the same text, the same version."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+class Replies:
+    def __init__(self, cases: Cases) -> None:
+        self.cases = cases
+        self.db = cases.db
+
+    def record_copy(
+        self,
+        case_id: int | None,
+        reply_ids: list[str],
+        versions: list[str],
+        text: str,
+        agent: str,
+        edited: bool = False,
+    ) -> ReplyCopy:
+        now = self.cases.clock.now()
+        c = self.cases
+        with self.db.write() as s:
+            row = ReplyCopy(case_id=case_id, reply_ids=" ".join(reply_ids)[:400],
+                            version=" ".join(versions)[:100], agent=agent, at=now, text=text, edited=edited)
+            s.add(row)
+            if case_id is not None:
+                case = c._load(s, case_id)  # noqa: SLF001 - the copy and its event together
+                what = "+".join(reply_ids) + (" (改过)" if edited else "")
+                c._event(s, case, agent, now, "reply_copied", None, what[:200], text[:2000])  # noqa: SLF001
+                c._touch(s, case, now)  # noqa: SLF001
+        return row
+
+    def usage(self) -> Counter[str]:
+        """How many times each reply has been copied, across all agents."""
+        counts: Counter[str] = Counter()
+        with self.db.read() as s:
+            for ids in s.exec(select(ReplyCopy.reply_ids)).all():
+                counts.update(ids.split())
+        return counts
+
+    def copies(self, case_id: int) -> list[ReplyCopy]:
+        with self.db.read() as s:
+            return list(s.exec(select(ReplyCopy).where(ReplyCopy.case_id == case_id).order_by(ReplyCopy.id)).all())

@@ -1,0 +1,433 @@
+"""话术: find the right approved reply in a keystroke and copy it filled in for this buyer."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Label, Static, TextArea
+
+from console.phrases import (
+    CATEGORIES,
+    ForbiddenListError,
+    Library,
+    Reply,
+    Result,
+    SearchIndex,
+    describe,
+    fill,
+    find_forbidden,
+    load_library,
+)
+from console.textsafe import inert
+from console.widgets.keybar import KeyBar
+
+SHOWN = 30
+_cache: dict[str, object] = {}
+
+
+def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
+    """The reply library and its search index, built once per run (pinyin included)."""
+    if reload or "index" not in _cache:
+        lib = load_library()
+        _cache["lib"], _cache["index"] = lib, SearchIndex(lib.replies)
+    return _cache["lib"], _cache["index"]  # type: ignore[return-value]
+
+
+def case_values(app, case_id: int | None) -> dict[str, str]:
+    """Placeholder values from the case; what the case does not know stays a visible marker."""
+    values = {"agent_name": app.agent}
+    if case_id is None:
+        return values
+    detail = app.cases.get(case_id)
+    c = detail.case
+    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_id, order_no=c.order_no or "")
+    running = [d for d in detail.running if d.due_at is not None]
+    if running:
+        values["deadline"] = running[0].due_at.astimezone(app.policy.timezone).strftime("%m月%d日%H:%M")
+    return values
+
+
+def boost_for(case_step: str | None, lib: Library) -> list[str]:
+    """Replies linked to the case's current SOP step: those the step names, then those naming it."""
+    if not case_step:
+        return []
+    from console.screens.wizard import sop_library
+
+    flow_id, _, node_id = case_step.partition(".")
+    flow = sop_library().flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow else None
+    named = list(node.outcome.replies) if node is not None and node.outcome is not None else []
+    return list(dict.fromkeys(named + lib.for_step(case_step)))
+
+
+class QueryInput(Input):
+    """The search box leaves 1-9 and + to the picker: they copy and append, and reply
+    searches are words, pinyin and initials, never digits."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character is not None and (character in "123456789+"):
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event) -> None:
+        if event.character is not None and event.character in "123456789+":
+            return  # not typed: the screen's binding acts on it
+        await super()._on_key(event)
+
+
+class PhrasePicker(Screen[None]):
+    HELP_TITLE = "话术"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "copy_nth(1)", "复制第几条", key_display="1-9", priority=True, id="phrases.copy_n"),
+        *[Binding(str(n), f"copy_nth({n})", show=False, priority=True, id=f"phrases.copy{n}") for n in range(2, 10)],
+        Binding("enter", "copy_current", "复制", id="phrases.copy", show=True),
+        Binding("up", "move(-1)", "上", show=False, priority=True, id="phrases.up"),
+        Binding("down", "move(1)", "下", show=False, priority=True, id="phrases.down"),
+        Binding("plus", "append", "拼接", key_display="+", priority=True, id="phrases.append",
+                tooltip="把这条加到待发送里,问候+方案+结束语一次粘贴"),
+        Binding("ctrl+e", "edit", "改一下再复制", priority=True, id="phrases.edit"),
+        Binding("ctrl+n", "new_draft", "新增草稿", priority=True, id="phrases.draft"),
+        Binding("ctrl+o", "approve", "审核通过", priority=True, id="phrases.approve"),
+        Binding("ctrl+x", "clear_parts", "清空拼接", priority=True, id="phrases.clear"),
+        Binding("escape", "close", "关闭", id="phrases.close"),
+    ]
+
+    def __init__(self, case_id: int | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.results: list[Result] = []
+        self.highlight = 0
+        self.parts: list[Reply] = []  # replies appended with +
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pp-title")
+        yield QueryInput(placeholder="搜索话术: 中文、拼音或首字母 (bq = 抱歉),数字键 1-9 直接复制", id="pp-query")
+        yield Static(id="pp-results")
+        with VerticalScroll(id="pp-preview-box"):
+            yield Static(id="pp-preview")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        app = self.app
+        self.lib, self.index = library_and_index()
+        self.values = case_values(app, self.case_id)
+        step = app.cases.get(self.case_id).case.sop_step if self.case_id is not None else None
+        self.boost = boost_for(step, self.lib)
+        self.usage = self._usage()
+        title = Text.assemble((" 话术 ", "bold reverse"))
+        if self.case_id is not None:
+            title.append(f"  工单 #{self.case_id} 买家 ")
+            title.append(inert(self.values.get("buyer_id", "")), style="bold")
+        if step:
+            title.append(f"  当前SOP步骤 {step}", style="cyan")
+        self.query_one("#pp-title", Static).update(title)
+        self.query_one("#pp-query", Input).focus()
+        self._search("")
+
+    def _usage(self):
+        from console.replies import Replies
+
+        try:
+            return Replies(self.app.cases).usage()
+        except Exception:  # noqa: BLE001 - usage only orders results; never block the picker
+            return {}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "approve":
+            return self.app.is_supervisor
+        if action == "clear_parts":
+            return bool(self.parts)
+        return True
+
+    # ---- searching --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#pp-query")
+    def _typed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        self.results = self.index.search(query, boost_ids=self.boost, usage=self.usage, limit=SHOWN,
+                                         include_drafts=True)
+        self.highlight = 0
+        self._paint()
+
+    def _paint(self) -> None:
+        lines = Text()
+        if not self.results:
+            lines.append("没有找到。试试拼音首字母,或 Ctrl+N 新增一条草稿。", style="dim")
+        for i, r in enumerate(self.results[:SHOWN]):
+            num = f"{i + 1}" if i < 9 else " "
+            style = "reverse" if i == self.highlight else ""
+            lines.append(f" {num} ", style="bold " + style)
+            lines.append(f" {r.reply.title}", style=style)
+            if not r.reply.approved:
+                lines.append(" [草稿]", style="bold yellow " + style)
+            if r.boosted:
+                lines.append(" ★当前步骤", style="cyan " + style)
+            lines.append(f"  {r.reply.id}\n", style="dim " + style)
+        self.query_one("#pp-results", Static).update(lines)
+        self._paint_preview()
+
+    def current(self) -> Reply | None:
+        return self.results[self.highlight].reply if self.results else None
+
+    def _paint_preview(self) -> None:
+        reply = self.current()
+        text = Text()
+        if self.parts:
+            text.append(f"待发送 (已拼接 {len(self.parts)} 条,Enter 连同当前这条一起复制)\n", style="bold cyan")
+            text.append(self._marked(self._joined(self.parts)) + Text("\n\n"))
+        if reply is not None:
+            text.append(f"预览 · {reply.title}", style="bold")
+            if not reply.approved:
+                text.append("  草稿,复制前需要确认", style="bold yellow")
+            text.append("\n")
+            text.append(self._marked(fill(reply.text, self.values)))
+        self.query_one("#pp-preview", Static).update(text)
+
+    @staticmethod
+    def _marked(filled: str) -> Text:
+        """Filled text with the 【待填:…】 markers standing out, so nothing goes out unfilled."""
+        out = Text(inert(filled).replace("⏎", "\n"))
+        out.highlight_regex(r"【待填[^】]*】", "bold black on yellow")
+        return out
+
+    def _joined(self, replies: list[Reply]) -> str:
+        return "\n".join(fill(r.text, self.values) for r in replies)
+
+    # ---- keys -------------------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        if self.results:
+            self.highlight = max(0, min(len(self.results) - 1, self.highlight + delta))
+            self._paint()
+
+    def action_append(self) -> None:
+        reply = self.current()
+        if reply is not None:
+            self.parts.append(reply)
+            self.refresh_bindings()
+            self._paint_preview()
+            self.app.notify(f"已拼接: {reply.title}", markup=False)
+
+    def action_clear_parts(self) -> None:
+        self.parts.clear()
+        self.refresh_bindings()
+        self._paint_preview()
+
+    def action_copy_nth(self, n: int) -> None:
+        if n <= len(self.results):
+            self.highlight = n - 1
+            self._paint()
+            self.action_copy_current()
+
+    @on(Input.Submitted, "#pp-query")
+    def _submitted(self) -> None:
+        self.action_copy_current()
+
+    def action_copy_current(self) -> None:
+        reply = self.current()
+        if reply is None and not self.parts:
+            return
+        replies = self.parts + ([reply] if reply is not None else [])
+        self._copy(replies, self._joined(replies), edited=False)
+
+    def action_edit(self) -> None:
+        reply = self.current()
+        if reply is None and not self.parts:
+            return
+        replies = self.parts + ([reply] if reply is not None else [])
+
+        def edited(text: str | None) -> None:
+            if text:
+                self._copy(replies, text, edited=True)
+
+        self.app.push_screen(EditReplyDialog(self._joined(replies)), edited)
+
+    def _copy(self, replies: list[Reply], text: str, edited: bool) -> None:
+        from console.screens.dialogs import ConfirmDialog
+
+        drafts = [r for r in replies if not r.approved]
+        if drafts:
+            self.app.push_screen(
+                ConfirmDialog(f"“{drafts[0].title}”是草稿,还没有审核。仍要复制吗?", yes="仍然复制", no="不复制"),
+                lambda yes: yes and self._do_copy(replies, text, edited),
+            )
+        else:
+            self._do_copy(replies, text, edited)
+
+    def _do_copy(self, replies: list[Reply], text: str, edited: bool) -> None:
+        from console.replies import Replies, version_of
+
+        app = self.app
+        case_id = self.case_id
+
+        def copied(ok: bool) -> None:
+            if not ok:
+                return  # the text is on screen to copy by hand; nothing recorded as sent
+            ids = [r.id for r in replies]
+            versions = [version_of(r.text) for r in replies]
+            app.write(lambda: Replies(app.cases).record_copy(case_id, ids, versions, text, app.agent, edited),
+                      lambda _row: self._after_copy())
+
+        app.copy_text(text, copied)
+
+    def _after_copy(self) -> None:
+        from console.screens.dialogs import ConfirmDialog
+
+        app = self.app
+        case_id = self.case_id
+        self.dismiss_picker()
+        if case_id is None:
+            return
+        if app.cases.get(case_id).case.first_replied_at is None:
+            app.push_screen(
+                ConfirmDialog("这个工单还没有标记首次回复。现在标记吗?", yes="标记已首次回复", no="不用"),
+                lambda yes: yes and app.write(lambda: app.cases.mark_first_reply(case_id, app.agent),
+                                              lambda _c: app.notify("已标记首次回复")),
+            )
+
+    def dismiss_picker(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def action_new_draft(self) -> None:
+        def added(reply_id: str | None) -> None:
+            if reply_id:
+                self.lib, self.index = library_and_index(reload=True)
+                self._search(self.query_one("#pp-query", Input).value)
+                self.app.notify(f"已新增草稿 {reply_id},等主管审核", markup=False)
+
+        self.app.push_screen(NewDraftDialog(self.query_one("#pp-query", Input).value, set(self.lib.ids)), added)
+
+    def action_approve(self) -> None:
+        from console.phrases import ApproveError, approve
+
+        reply = self.current()
+        if reply is None or reply.approved or not self.app.is_supervisor:
+            return
+        try:
+            approve(reply.id, rules=None)
+        except (ApproveError, OSError) as exc:
+            self.app.notify(f"审核失败: {exc}", markup=False, severity="error")
+            return
+        self.lib, self.index = library_and_index(reload=True)
+        self._search(self.query_one("#pp-query", Input).value)
+        self.app.notify(f"已审核通过 {reply.id}", markup=False)
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+class EditReplyDialog(ModalScreen[str | None]):
+    """A one-off edit before copying. Forbidden phrases are highlighted and need a confirmation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "done", "复制", priority=True, id="edit.copy"),
+        Binding("escape", "cancel", "取消", id="edit.cancel"),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+        self._warned_for: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("改一下再复制 (只改这一次,不改话术库)", classes="dialog-title")
+            yield TextArea(self._text, id="edit-text", soft_wrap=True)
+            yield Static("", id="edit-hits")
+            yield Label("Ctrl+S 复制 · Esc 取消", classes="dialog-hint")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_done(self) -> None:
+        from console.screens.dialogs import ConfirmDialog
+
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            return
+        try:
+            hits = find_forbidden(text)
+        except ForbiddenListError as exc:
+            self.app.notify(f"禁用语列表有误,无法检查: {exc}", markup=False, severity="error")
+            hits = []
+        if not hits:
+            self.dismiss(text)
+            return
+        shown = Text(inert(text).replace("⏎", "\n"))
+        for hit in hits:
+            shown.stylize("bold white on red", hit.start, hit.end)
+        shown.append("\n\n")
+        for hit in hits:
+            shown.append("• " + describe(hit) + "\n", style="red")
+        self.query_one("#edit-hits", Static).update(shown)
+        self.app.push_screen(
+            ConfirmDialog(f"内容里有 {len(hits)} 处禁用语 (已标红)。仍要复制吗?", yes="仍然复制", no="回去修改"),
+            lambda yes: yes and self.dismiss(text),
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NewDraftDialog(ModalScreen[str | None]):
+    """Add a draft reply; it is visibly a draft until a supervisor approves it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "保存草稿", priority=True, id="draft.save"),
+        Binding("escape", "cancel", "取消", id="draft.cancel"),
+    ]
+
+    def __init__(self, title: str, existing: set[str]) -> None:
+        super().__init__()
+        self._title = title
+        self._existing = existing
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("新增草稿话术 (主管审核后才算正式话术)", classes="dialog-title")
+            yield Label("分类: " + " ".join(f"{k}={v}" for k, v in CATEGORIES.items()), classes="dialog-hint")
+            yield Input("apology", id="draft-category", placeholder="分类 (英文,见上)")
+            yield Input(self._title, id="draft-title", placeholder="标题")
+            yield Input(id="draft-tags", placeholder="标签,用空格分开 (可选)")
+            yield TextArea(id="draft-text", soft_wrap=True)
+            yield Static("", id="draft-error", classes="dialog-error")
+        yield KeyBar()
+
+    def action_save(self) -> None:
+        from console.phrases.drafts import DraftError, add_draft
+
+        def val(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value
+
+        text = self.query_one("#draft-text", TextArea).text
+        try:
+            hits = find_forbidden(text)
+        except ForbiddenListError:
+            hits = []
+        if hits:
+            self.query_one("#draft-error", Static).update(
+                Text("含有禁用语: " + ";".join(describe(h) for h in hits)))
+            return
+        try:
+            reply_id = add_draft(val("draft-category").strip(), val("draft-title"), text, self.app.agent,
+                                 val("draft-tags"), existing=self._existing)
+        except (DraftError, OSError) as exc:
+            self.query_one("#draft-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(reply_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,92 @@
+"""The reply picker driven by keys: search by initials, copy with a number key, records."""
+
+from textual.widgets import TextArea
+
+from console.intake import CaseDraft
+from console.replies import Replies, version_of
+from console.screens.case import CaseScreen
+from console.screens.dialogs import ConfirmDialog
+from console.screens.phrases import EditReplyDialog, PhrasePicker
+from tests.ui_helpers import make_app, settle, type_text
+
+SIZE = (130, 36)
+
+
+async def _open_picker(pilot, app, case_id):
+    app.push_screen(CaseScreen(case_id))
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    assert isinstance(app.screen, PhrasePicker)
+
+
+async def test_search_by_initials_copy_with_a_number_key_and_find_it_on_the_case(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, app, case.id)
+        await type_text(pilot, "bq")
+        await settle(pilot)
+        picker = app.screen
+        first = picker.results[0].reply
+        assert "抱歉" in first.title + first.text
+        await pilot.press("1")
+        await settle(pilot)
+        # Copied; the case has no first reply yet, so the agent is offered to mark it.
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.last_copied and "抱歉" in app.last_copied
+        copies = Replies(app.cases).copies(case.id)
+        assert [(c.reply_ids, c.version, c.agent) for c in copies] == [(first.id, version_of(first.text), "小王")]
+        detail = app.cases.get(case.id)
+        assert "reply_copied" in [e.action for e in detail.events]
+        assert detail.case.first_replied_at is not None
+
+
+async def test_append_fill_and_edit_with_a_forbidden_phrase(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567"), "小王")
+    cases.mark_first_reply(case.id, "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, app, case.id)
+        await type_text(pilot, "问候")
+        await settle(pilot)
+        await pilot.press("plus")
+        greeting = app.screen.parts[0]
+        await pilot.press("end", "ctrl+u")  # clear the query
+        await type_text(pilot, "wuliu")
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditReplyDialog)
+        area = app.screen.query_one(TextArea)
+        assert area.text.startswith(greeting.text.split("{")[0][:4])
+        area.load_text(area.text + "\n这个我也不清楚。")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # forbidden phrase: confirm first
+        assert "不清楚" in str(app.screen_stack[-2].query_one("#edit-hits").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert Replies(app.cases).copies(case.id) == []
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        copies = Replies(app.cases).copies(case.id)
+        assert len(copies) == 1 and copies[0].edited and "不清楚" in copies[0].text
+        assert copies[0].reply_ids.startswith(greeting.id + " ")
+
+
+async def test_missing_values_show_markers_never_a_crash(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, app, case.id)
+        await type_text(pilot, "tuikuan")
+        await settle(pilot)
+        picker = app.screen
+        with_amount = next((i for i, r in enumerate(picker.results) if "{amount}" in r.reply.text), None)
+        assert with_amount is not None
+        picker.highlight = with_amount
+        picker._paint()  # noqa: SLF001
+        assert "【待填:" in str(picker.query_one("#pp-preview").render())
