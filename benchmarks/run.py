@@ -144,6 +144,23 @@ def memory() -> Figure:
                   f"searches ({', '.join(f'{n:,}' for n in s['search_rows'])} matches)")
 
 
+# ---- reply picker -------------------------------------------------------------------
+
+
+def phrases() -> list[Figure]:
+    _log("bench: reply search at 5,000 replies, opening the picker")
+    s = json.loads(_child("benchmarks.phrases"))
+    search, opened = s["search"], s["open"]
+    return [
+        Figure("reply search keystroke", search["median_ms"], "ms", 5,
+               f"5,000 replies, {search['keystrokes']} keystrokes, p95 {search['p95_ms']:.1f} ms, "
+               f"max {search['max_ms']:.1f} ms (best of 3 each)"),
+        Figure("open reply picker", _ms(opened), "ms", 50,
+               f"Ctrl+R to picker painted, median of {len(opened)}, max {max(opened) * 1000:.0f} ms; "
+               f"shipped library of {search['shipped_replies']} replies"),
+    ]
+
+
 def database() -> tuple[dict, float | None]:
     """Build the database if needed (in a child, progress on stderr); its marker."""
     proc = subprocess.run([sys.executable, "-m", "benchmarks.dataset"], cwd=ROOT,
@@ -172,6 +189,7 @@ def main() -> int:
         (interaction, ["cursor move median", "filter change median",
                        "search keystroke median", "tick CPU median"]),
         (memory, ["peak memory"]),
+        (phrases, ["reply search keystroke", "open reply picker"]),
     ]:
         try:
             got = measure()
