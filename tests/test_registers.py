@@ -19,7 +19,8 @@ def test_parse_amount():
     assert str(parse_amount("12")) == "12.00"
     assert str(parse_amount("¥12.5")) == "12.50"
     assert str(parse_amount("3元")) == "3.00"
-    for bad, message in (("12.345", "两位小数"), ("-3", "正数"), ("0", "大于 0"), ("abc", "数字"), ("", "请填写")):
+    assert str(parse_amount("１２．５")) == "12.50"  # full-width digits from a Chinese IME
+    for bad, message in (("12.345", "两位小数"), ("-3", "大于 0"), ("0", "大于 0"), ("abc", "数字"), ("", "请输入")):
         with pytest.raises(AmountError, match=message):
             parse_amount(bad)
 
