@@ -43,6 +43,7 @@ class AftersalesApp(App[None]):
         clock: Clock | None = None,
         tick_seconds: float = 1.0,
         offer_demo: bool = True,
+        shop_name: str = "",
     ) -> None:
         super().__init__()
         self.db = db
@@ -56,6 +57,7 @@ class AftersalesApp(App[None]):
         self.offer_demo = offer_demo
         self.db_label = _db_label(db.url)
         self.last_copied: str | None = None
+        self.shop_name = shop_name
 
     def on_mount(self) -> None:
         from console.handover import Handovers

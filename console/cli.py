@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="数据库文件路径或 URL (默认 data/console.db,或环境变量 AFTERSALES_DB)")
     parser.add_argument("--agent", help="客服名字 (默认环境变量 AFTERSALES_AGENT,或系统用户名)")
     parser.add_argument("--sla", help="时效规则文件 (默认 data/sla.toml)")
+    parser.add_argument("--shop", help="店铺名,填进话术的 {shop_name} (默认环境变量 AFTERSALES_SHOP)")
     parser.add_argument("--no-demo-offer", action="store_true", help="空数据库时不提示载入演示工单")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="载入演示工单 (load demo cases)")
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from console.app import AftersalesApp
 
-    AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer).run()
+    shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
+    AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer, shop_name=shop).run()
     return 0
 
 

@@ -42,6 +42,8 @@ def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
 def case_values(app, case_id: int | None) -> dict[str, str]:
     """Placeholder values from the case; what the case does not know stays a visible marker."""
     values = {"agent_name": app.agent}
+    if app.shop_name:
+        values["shop_name"] = app.shop_name
     if case_id is None:
         return values
     detail = app.cases.get(case_id)

@@ -40,6 +40,7 @@ class QueueScreen(Screen[None]):
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
         Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记"),
         Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
+        Binding("I", "inbox", "交接收件", id="queue.inbox", tooltip="看交接给我(或待分配池)的未读交接"),
         Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),
     ]
 
@@ -57,6 +58,8 @@ class QueueScreen(Screen[None]):
         self._offered_demo = False
         self._empty_database = False
         self._open_total: int | None = None
+        self._unread = 0
+        self._on_shift: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -122,12 +125,19 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def _refresh_counts(self) -> None:
-        counts = self.app.reader.counts(self.app.now(), total=self._open_total)
-        self.app.call_from_thread(self._set_counts, counts)
+        from console.handover import Handovers
 
-    def _set_counts(self, counts: QueueCounts) -> None:
+        app = self.app
+        counts = app.reader.counts(app.now(), total=self._open_total)
+        handovers = Handovers(app.cases)
+        crew = (len(handovers.unread_for(app.agent)), handovers.on_shift())
+        app.call_from_thread(self._set_counts, counts, crew)
+
+    def _set_counts(self, counts: QueueCounts, crew: tuple[int, list[str]]) -> None:
         self._counts = counts
+        self._unread, self._on_shift = crew
         self._paint_counts()
+        self._paint_topbar()
 
     def tick(self) -> None:
         self.table.tick()
@@ -144,6 +154,10 @@ class QueueScreen(Screen[None]):
             "  数据库 ", (app.db_label, "dim"),
             "  ", (clock, "bold"),
         )
+        if self._on_shift:
+            text.append("  在班 " + "、".join(self._on_shift[:6]), style="dim")
+        if self._unread:
+            text.append(f"  未读交接 {self._unread} (按 I)", style="bold black on yellow")
         # One fixed line: no relayout of the screen every second.
         self.query_one("#topbar", Static).update(text, layout=False)
 
@@ -195,6 +209,16 @@ class QueueScreen(Screen[None]):
         from console.screens.handover import HandoverScreen
 
         self.app.push_screen(HandoverScreen())
+
+    def action_inbox(self) -> None:
+        from console.handover import Handovers
+        from console.screens.handover import HandoverInbox
+
+        unread = Handovers(self.app.cases).unread_for(self.app.agent)
+        if not unread:
+            self.app.notify("没有未读的交接")
+            return
+        self.app.push_screen(HandoverInbox(unread[0].id, len(unread)))
 
     def action_registers(self) -> None:
         from console.screens.registers import RegistersScreen

@@ -222,7 +222,7 @@ class WizardScreen(Screen[None]):
             ("登记", "、".join(o.registers) or "—"),
             ("开始计时", "、".join(policy.label(t) for t in o.timers) or "—"),
             ("工单", f"类型 {label(KINDS, o.case_kind)} · 状态 {label(STATUSES, o.next_status)}"),
-            ("适用话术", "、".join(o.replies) or "—"),
+            ("适用话术", _reply_titles(o.replies) + "  (Ctrl+R 打开话术)" if o.replies else "—"),
         ]
         if o.note:
             rows.append(("注意", o.note))
@@ -421,3 +421,14 @@ class WizardScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.app.pop_screen()
+
+
+def _reply_titles(ids: tuple[str, ...]) -> str:
+    """Reply titles for the outcome; ids when the library cannot be read."""
+    try:
+        from console.screens.phrases import library_and_index
+
+        lib, _ = library_and_index()
+    except Exception:  # noqa: BLE001 - the picker reports a broken library itself
+        return "、".join(ids)
+    return "、".join(r.title if (r := lib.get(i)) else i for i in ids)
