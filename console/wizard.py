@@ -131,8 +131,8 @@ def _return_type(outcome: Outcome) -> str:
 
 def _problem_type(outcome: Outcome) -> str:
     text = outcome.summary
-    for word, kind in (("质量", "质量"), ("快递", "物流"), ("物流", "物流"), ("破损", "物流"), ("丢", "物流"),
-                       ("过敏", "使用"), ("发错", "描述不符")):
+    for word, kind in (("质量", "质量"), ("漏", "质量"), ("瑕疵", "质量"), ("快递", "物流"), ("物流", "物流"),
+                       ("破损", "物流"), ("丢", "物流"), ("过敏", "使用"), ("发错", "描述不符")):
         if word in text:
             return kind
     return ""

@@ -1,5 +1,7 @@
 """The reply picker driven by keys: search by initials, copy with a number key, records."""
 
+import re
+
 from textual.widgets import TextArea
 
 from console.intake import CaseDraft
@@ -62,7 +64,7 @@ async def test_append_fill_and_edit_with_a_forbidden_phrase(db, policy, clock, c
         assert isinstance(app.screen, EditReplyDialog)
         area = app.screen.query_one(TextArea)
         assert area.text.startswith(greeting.text.split("{")[0][:4])
-        area.load_text(area.text + "\n这个我也不清楚。")
+        area.load_text(re.sub(r"【待填[^】]*】", "小美旗舰店", area.text) + "\n这个我也不清楚。")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)  # forbidden phrase: confirm first
@@ -90,3 +92,12 @@ async def test_missing_values_show_markers_never_a_crash(db, policy, clock, case
         picker.highlight = with_amount
         picker._paint()  # noqa: SLF001
         assert "【待填:" in str(picker.query_one("#pp-preview").render())
+        # Copying it does not send the marker: the edit opens first, and nothing is copied.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EditReplyDialog)
+        assert app.last_copied is None
+        await pilot.press("ctrl+s")  # still unfilled: warned, not copied
+        await settle(pilot)
+        assert isinstance(app.screen, EditReplyDialog) and app.last_copied is None
+        assert "待填" in str(app.screen.query_one("#edit-hits").render())

@@ -22,6 +22,7 @@ from console.phrases import (
     describe,
     fill,
     find_forbidden,
+    has_markers,
     load_library,
 )
 from console.textsafe import inert
@@ -256,6 +257,11 @@ class PhrasePicker(Screen[None]):
     def _copy(self, replies: list[Reply], text: str, edited: bool) -> None:
         from console.screens.dialogs import ConfirmDialog
 
+        if not edited and has_markers(text):
+            # Never send 【待填:金额】 to a buyer by accident: fill it in first.
+            self.app.notify("还有【待填】的内容,请先填上再复制", markup=False, severity="warning")
+            self.app.push_screen(EditReplyDialog(text), lambda t: t and self._copy(replies, t, edited=True))
+            return
         drafts = [r for r in replies if not r.approved]
         if drafts:
             self.app.push_screen(
@@ -365,6 +371,11 @@ class EditReplyDialog(ModalScreen[str | None]):
         except ForbiddenListError as exc:
             self.app.notify(f"禁用语列表有误,无法检查: {exc}", markup=False, severity="error")
             hits = []
+        if has_markers(text) and self._warned_for != text:
+            self._warned_for = text
+            self.query_one("#edit-hits", Static).update(
+                Text("还有【待填】的内容没有填。填好后再按 Ctrl+S;确实要原样复制就再按一次 Ctrl+S。", style="bold yellow"))
+            return
         if not hits:
             self.dismiss(text)
             return

@@ -107,6 +107,9 @@ class QueueScreen(Screen[None]):
             self._open_total = table.total  # the same figure the header shows
         else:
             self._open_total = None
+        if keep_cursor:
+            # Called because data changed (not a filter): the header figures may have too.
+            self._refresh_counts()
         if keep_cursor and self._selected_id is not None:
             pos = app.reader.position(self.filter, now, self._selected_id, near)
             if pos is not None and pos != table.cursor_row:

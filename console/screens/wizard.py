@@ -248,12 +248,12 @@ class WizardScreen(Screen[None]):
         amount, base = self.query_one("#wiz-amount", Input), self.query_one("#wiz-base", Input)
         needs_amount = o.compensation or o.price_difference or o.refund_scope == "whole_order"
         amount_label.display = amount.display = base.display = needs_amount
-        if o.compensation:
-            amount_label.update(f"补偿金额 / 商品价值 (补偿最多为商品价值的 {self._cap_percent()}%)")
-            base.placeholder = "商品价值 (元)"
-        elif o.price_difference:
-            amount_label.update("退差价: 在下面输入这单退回要付的运费,得到建议的出价阶梯")
+        if o.price_difference:
+            amount_label.update(f"退差价: 输入这单退回要付的运费得到出价阶梯;填商品价值则按 {self._cap_percent()}% 上限封顶")
             amount.placeholder, base.placeholder = "运费 (元)", "商品价值 (元,可选)"
+        elif o.compensation:
+            amount_label.update(f"补偿金额 / 商品价值 (补偿最多为商品价值的 {self._cap_percent()}%)")
+            amount.placeholder, base.placeholder = "补偿金额 (元)", "商品价值 (元)"
         elif o.refund_scope == "whole_order":
             amount_label.update("未收到货的退款必须整单退: 退款金额 / 订单实付金额 (可选,填了就检查)")
             base.placeholder = "订单实付金额 (元)"
@@ -403,6 +403,10 @@ class WizardScreen(Screen[None]):
                 self._error("时间格式: 2026-11-23 14:03 或 14:03")
                 return
         outcome, path, memo = w.outcome, w.path, self._memo()
+        amount = self.query_one("#wiz-amount", Input).value.strip()
+        if amount and (outcome.price_difference or outcome.compensation):
+            # What was agreed goes into the memo colleagues read in the order backend.
+            memo += f" | {'运费' if outcome.price_difference else '补偿'}金额: {amount} 元"
 
         def done(applied) -> None:
             from console.screens.case import CaseScreen
