@@ -64,8 +64,8 @@ class HandoverScreen(Screen[None]):
         now = app.now()
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        for title, width in (("", 4), ("工单", 6), ("买家", 14), ("类型/状态", 12), ("计时", 16),
-                             ("下一步", 22), ("最后笔记", 24), ("交给", 8)):
+        for title, width in (("", 4), ("工单", 6), ("买家", 14), ("类型/状态", 12), ("计时", 18),
+                             ("下一步", 18), ("最后笔记", 18), ("交给", 8)):
             table.add_column(title, width=width)
         for item in self.summary.items:
             c = item.case

@@ -87,9 +87,9 @@ class QueueScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload()
 
-    def on_resize(self) -> None:
-        width = self.table.scrollable_content_region.width or self.size.width
-        self.query_one("#colheader", Static).update(Text(header_line(width)))
+    @on(CaseTable.Resized)
+    def _table_resized(self, event: CaseTable.Resized) -> None:
+        self.query_one("#colheader", Static).update(Text(header_line(event.width or self.size.width)))
 
     # ---- data ------------------------------------------------------------------
 

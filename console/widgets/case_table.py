@@ -113,6 +113,13 @@ class CaseTable(ScrollView, can_focus=True):
             super().__init__()
             self.case_id = case_id
 
+    class Resized(Message):
+        """The table's width changed (window resized, notes pane shown): redo the header."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     class Highlighted(Message):
         def __init__(self, row: QueueRow | None) -> None:
             super().__init__()
@@ -202,6 +209,7 @@ class CaseTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(0, self.total)
         self._static.clear()
+        self.post_message(self.Resized(self.scrollable_content_region.width))
 
     def tick(self) -> None:
         """Repaint only the lines whose countdown text changed since the last paint: near
