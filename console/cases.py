@@ -160,6 +160,8 @@ class Cases:
         s.add(case)
         s.flush()
         self._event(s, case, agent, now, "created", None, STATUSES["new"], v.summary())
+        if v.urgent:
+            self._escalate_in(s, case, "supervisor", "加急工单", agent, now)  # flag the supervisor
         for kind in self.policy.clocks_on_create(v.channel, v.kind, v.urgent):
             # The first-reply clock runs from the buyer's message, the others from now.
             start = case.first_message_at if kind.startswith("first_response") else now

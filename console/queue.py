@@ -54,6 +54,8 @@ class QueueRow:
     next_due_kind: str | None
     version: int
     escalated_to: str | None
+    refund_status: str | None
+    platform_intervened: bool
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class QueueCounts:
 _COLUMNS = (
     Case.id, Case.buyer_id, Case.order_no, Case.kind, Case.status, Case.assignee, Case.urgent,
     Case.created_at, Case.next_due_at, Case.next_warn_at, Case.next_due_kind, Case.version,
-    Case.escalated_to,
+    Case.escalated_to, Case.refund_status, Case.platform_intervened,
 )
 
 

@@ -196,3 +196,10 @@ def test_intervened_and_tasks(cases):
     assert done.done_by == "小王"
     assert [t.done_at is not None for t in cases.get(case.id).tasks] == [True, False]
     assert cases.toggle_task(tasks[0].id, "小王").done_at is None
+
+
+def test_a_case_created_urgent_flags_the_supervisor(cases):
+    case = _new(cases, urgent=True)
+    assert case.escalated_to == "supervisor"
+    assert case.next_due_kind == "first_response"
+    assert "urgent_specialist" in {d.kind for d in cases.get(case.id).deadlines}

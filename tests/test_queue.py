@@ -89,3 +89,16 @@ def test_position_finds_a_case_that_moved(db, cases):
     cases.set_urgent(b.id, True, "小王")
     assert reader.position(QueueFilter(), T0, b.id, 1) == 0
     assert reader.position(QueueFilter(), T0, 9999, 0) is None
+
+
+def test_columns_give_way_when_the_table_is_narrow():
+    from console.widgets.case_table import COLUMNS, column_widths, header_line
+
+    wide = column_widths(130)
+    assert all(wide) and len(wide) == len(COLUMNS)
+    narrow = column_widths(80)
+    titles = [t for (t, _), w in zip(COLUMNS, narrow, strict=True) if w]
+    assert "时长" not in titles and "时限" not in titles and "买家" in titles and "订单号" in titles
+    from rich.cells import cell_len
+
+    assert cell_len(header_line(80)) <= 80

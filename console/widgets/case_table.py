@@ -29,10 +29,11 @@ from console.vocab import KINDS, STATUSES, label
 
 PAGE = 100
 ESCALATION_MARK = {"senior": "资", "supervisor": "主", "risk_legal": "法"}
+REFUND_ACTIVE = frozenset({"waiting_seller_agree", "waiting_buyer_return", "waiting_seller_confirm"})
 
 # (title, width); the buyer column takes what is left.
 COLUMNS: list[tuple[str, int]] = [
-    ("", 4),  # 加急 mark
+    ("", 6),  # marks: 急 urgent, 资/主/法 escalated, 退 refund under way, 介 platform stepped in
     ("倒计时", 8),
     ("时限", 10),
     ("买家", 0),
@@ -54,15 +55,27 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+# When the table is narrow (the notes pane is open), these columns go first, in this order.
+DROP_ORDER = (8, 2, 7)  # 时长, 时限, 处理人
+
+
 def column_widths(total: int) -> list[int]:
-    fixed = sum(w for _, w in COLUMNS) + GAP * (len(COLUMNS) - 1)
-    buyer = min(MAX_BUYER, max(MIN_BUYER, total - fixed))
-    return [w if w else buyer for _, w in COLUMNS]
+    """Cell width of each column; 0 for a column dropped to make room."""
+    widths = [w for _, w in COLUMNS]
+    for drop in (None, *DROP_ORDER):
+        if drop is not None:
+            widths[drop] = 0
+        shown = [w for i, w in enumerate(widths) if w or i == 3]
+        fixed = sum(shown) + GAP * (len(shown) - 1)
+        if total - fixed >= MIN_BUYER:
+            break
+    widths[3] = min(MAX_BUYER, max(MIN_BUYER, total - fixed))
+    return widths
 
 
 def header_line(total: int) -> str:
     widths = column_widths(total)
-    return (" " * GAP).join(fit(title, w) for (title, _), w in zip(COLUMNS, widths, strict=True))
+    return (" " * GAP).join(fit(title, w) for (title, _), w in zip(COLUMNS, widths, strict=True) if w)
 
 
 class CaseTable(ScrollView, can_focus=True):
@@ -244,10 +257,14 @@ class CaseTable(ScrollView, can_focus=True):
         now = self._now()
         base = self.rich_style
         countdown, state = _countdown(row, now)
-        # 急 urgent; 资/主/法: escalated to the senior team, a supervisor, risk/legal.
-        marks = ("急" if row.urgent else "") + ESCALATION_MARK.get(row.escalated_to or "", "")
+        marks = (
+            ("急" if row.urgent else "")
+            + ESCALATION_MARK.get(row.escalated_to or "", "")
+            + ("退" if row.refund_status in REFUND_ACTIVE else "")
+            + ("介" if row.platform_intervened else "")
+        )
         segments = [
-            Segment(fit(marks, widths[0]), self._style("urgent") if marks else base),
+            Segment(fit(marks, widths[0]), self._style("urgent") if row.urgent else base + self._style("warning")),
             Segment(" " * GAP, base),
             Segment(fit(countdown, widths[1]), base + self._style(state)),
             Segment(" " * GAP, base),
@@ -277,8 +294,10 @@ class CaseTable(ScrollView, can_focus=True):
             (format_age(now - row.created_at), dim),
         ]
         out: list[Segment] = []
-        for i, ((text, style), w) in enumerate(zip(cells, widths[2:], strict=True)):
-            if i:
+        for (text, style), w in zip(cells, widths[2:], strict=True):
+            if not w:
+                continue
+            if out:
                 out.append(Segment(" " * GAP, base))
             out.append(Segment(fit(text, w), style))
         return out
