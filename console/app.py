@@ -78,7 +78,8 @@ class AftersalesApp(App[None]):
             self.push_screen(HandoverInbox(unread[0].id, len(unread)))
         if self.tick_seconds:
             self.set_interval(self.tick_seconds, self.tick)
-        self.call_after_refresh(_freeze_startup_objects)
+        # After the first frame, not before it: a full collection takes ~50 ms.
+        self.set_timer(1.0, _freeze_startup_objects)
         self._warm_phrases()
 
     @work(thread=True, exit_on_error=False, group="warm-up")

@@ -59,6 +59,7 @@ class QueueScreen(Screen[None]):
         self._empty_database = False
         self._open_total: int | None = None
         self._unread = 0
+        self._resumed_once = False
         self._on_shift: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -85,7 +86,11 @@ class QueueScreen(Screen[None]):
         self._paint_topbar()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # Coming back from a case: re-read. The first resume comes right after on_mount,
+        # which has just read everything (a second count of the open queue costs start-up).
+        if self._resumed_once:
+            self.reload()
+        self._resumed_once = True
 
     @on(CaseTable.Resized)
     def _table_resized(self, event: CaseTable.Resized) -> None:
