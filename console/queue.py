@@ -6,13 +6,15 @@ its cost does not grow with the database.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 
-from console.db import Database
+from console.db import Database, StoreError, explain
 from console.models import Case
 from console.vocab import KINDS, STATUSES
 
@@ -72,6 +74,19 @@ _COLUMNS = (
 )
 
 
+def _reads(method):
+    """A failed read (disk error, database gone) becomes a StoreError with a message."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreError(explain(exc), exc) from exc
+
+    return wrapper
+
+
 class QueueReader:
     def __init__(self, db: Database, agent: str) -> None:
         self.db = db
@@ -111,11 +126,13 @@ class QueueReader:
             q = q.where(Case.id.in_(self._search_ids(f.search.strip())))
         return q
 
+    @_reads
     def count(self, f: QueueFilter, now: datetime) -> int:
         q = self._query([func.count()], f, now).select_from(Case)
         with self.db.engine.connect() as conn:
             return conn.execute(q).scalar_one()
 
+    @_reads
     def page(self, f: QueueFilter, now: datetime, offset: int, limit: int) -> list[QueueRow]:
         q = self._query(_COLUMNS, f, now)
         if f.search:
@@ -126,10 +143,12 @@ class QueueReader:
         with self.db.engine.connect() as conn:
             return [QueueRow(*r) for r in conn.execute(q)]
 
+    @_reads
     def has_cases(self) -> bool:
         with self.db.engine.connect() as conn:
             return conn.execute(select(Case.id).limit(1)).first() is not None
 
+    @_reads
     def counts(self, now: datetime, total: int | None = None) -> QueueCounts:
         """Header figures: open cases, cases in their warning window, cases past due.
 

@@ -254,3 +254,21 @@ async def test_a_locked_database_is_a_message_not_a_crash(db, db_path, policy, c
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [n.body for n in app.cases.get(case.id).notes] == ["已催仓库"]
+
+
+async def test_a_failing_read_is_a_message_not_a_crash(db, policy, clock, cases, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def broken(*args, **kwargs):
+            raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+        monkeypatch.setattr(app.reader.db.engine, "connect", broken)
+        app.screen.reload()
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert any("磁盘" in str(n.message) for n in app._notifications)  # noqa: SLF001

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from console.db import StoreError
 from console.queue import QueueCounts, QueueFilter, QueueRow, describe
 from console.sla import shop_time
 from console.vocab import KINDS, STATUSES
@@ -60,6 +61,7 @@ class QueueScreen(Screen[None]):
         self._open_total: int | None = None
         self._unread = 0
         self._resumed_once = False
+        self._read_error = False
         self._on_shift: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -99,10 +101,27 @@ class QueueScreen(Screen[None]):
     # ---- data ------------------------------------------------------------------
 
     def _fetch(self, offset: int, limit: int) -> list[QueueRow]:
-        return self.app.reader.page(self.filter, self.app.now(), offset, limit)
+        try:
+            return self.app.reader.page(self.filter, self.app.now(), offset, limit)
+        except StoreError as exc:
+            self._read_failed(exc)
+            return []
+
+    def _read_failed(self, exc: StoreError) -> None:
+        # Once per failure spell, not once per line drawn.
+        if not self._read_error:
+            self._read_error = True
+            self.app.notify(exc.message, markup=False, severity="error", timeout=8)
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the count and the visible page; keep the cursor on the same case."""
+        try:
+            self._reload(keep_cursor)
+            self._read_error = False
+        except StoreError as exc:
+            self._read_failed(exc)
+
+    def _reload(self, keep_cursor: bool) -> None:
         app = self.app
         table = self.table
         now = app.now()
@@ -136,9 +155,12 @@ class QueueScreen(Screen[None]):
         from console.handover import Handovers
 
         app = self.app
-        counts = app.reader.counts(app.now(), total=self._open_total)
-        handovers = Handovers(app.cases)
-        crew = (len(handovers.unread_for(app.agent)), handovers.on_shift())
+        try:
+            counts = app.reader.counts(app.now(), total=self._open_total)
+            handovers = Handovers(app.cases)
+            crew = (len(handovers.unread_for(app.agent)), handovers.on_shift())
+        except Exception:  # noqa: BLE001 - header figures wait for the next round
+            return
         app.call_from_thread(self._set_counts, counts, crew)
 
     def _set_counts(self, counts: QueueCounts, crew: tuple[int, list[str]]) -> None:
