@@ -52,3 +52,21 @@ def test_agent_name(monkeypatch):
     assert agent_name(" 小王 ") == "小王"
     monkeypatch.delenv("AFTERSALES_AGENT")
     assert agent_name(None)  # the OS user
+
+
+def test_sop_and_phrases_commands_are_wired(capsys):
+    assert main(["sop", "check"]) == 0
+    assert "7 个流程" in capsys.readouterr().out
+    assert main(["phrases", "check"]) == 0
+    assert main(["phrases", "search", "bq"]) == 0
+    assert "apology." in capsys.readouterr().out
+
+
+def test_agent_role(tmp_path, capsys):
+    path = str(tmp_path / "r.db")
+    assert main(["--db", path, "agent", "老陈", "--role", "supervisor"]) == 0
+    from console.cases import Cases
+    from console.clock import SystemClock
+    from console.sla import load_policy
+
+    assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("老陈") == "supervisor"
