@@ -13,9 +13,9 @@ from datetime import datetime
 
 from console.cases import Cases
 from console.db import StoreError
-from console.models import Case, CaseTask, ProblemEntry, ReshipEntry, ReturnEntry
+from console.models import Case, CaseTask, Note, ProblemEntry, ReshipEntry, ReturnEntry
 from console.sop import Outcome, Step
-from console.vocab import REFUND_STATUSES
+from console.vocab import KINDS, REFUND_STATUSES
 
 # The registers kept in the console, by the names the SOP uses.
 REGISTER_MODELS = {"退件表": ("return", ReturnEntry), "重发单": ("reship", ReshipEntry), "售后问题表": ("problem", ProblemEntry)}
@@ -58,7 +58,8 @@ def apply_outcome(
                  f"{outcome.flow_title}: {path_text(path)}"[:2000])
         case.sop_step = f"{outcome.flow_id}.{outcome.node_id}"
         if outcome.case_kind and outcome.case_kind != case.kind:
-            c._event(s, case, agent, now, "kind", case.kind, outcome.case_kind, "")  # noqa: SLF001
+            c._event(s, case, agent, now, "kind", KINDS.get(case.kind, case.kind),  # noqa: SLF001
+                     KINDS.get(outcome.case_kind, outcome.case_kind), "")
             case.kind = outcome.case_kind
         # "Resolved" is left to the satisfaction question the screen asks next.
         status = "in_progress" if outcome.next_status == "resolved" else outcome.next_status
@@ -97,7 +98,9 @@ def apply_outcome(
             s.add(row)
             applied_rows.append((key, row))
             c._event(s, case, agent, now, "register", None, title, "由 SOP 生成,待补全")  # noqa: SLF001
-        c._event(s, case, agent, now, "note", None, None, f"备注: {memo}"[:2000])  # noqa: SLF001
+        # The memo is a note too, so the next colleague reads the decision in 沟通记录.
+        s.add(Note(case_id=case_id, author=agent, created_at=now, body=f"[SOP] {memo}"))
+        c._event(s, case, agent, now, "note", None, None, f"[SOP] {memo}"[:2000])  # noqa: SLF001
         c._touch(s, case, now)  # noqa: SLF001
         s.flush()
         rows = [(key, row.id) for key, row in applied_rows]

@@ -59,3 +59,11 @@ def test_applying_to_a_closed_case_is_refused(library, cases):
     with pytest.raises(StoreError, match="重新打开"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "memo")
     assert cases.get(case.id).tasks == []
+
+
+def test_the_memo_is_a_note_for_the_next_colleague(library, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="return"), "小王")
+    w = _walk(library, "return", 2, 3, 2, "yes")
+    memo = w.memo("小王", T0)
+    apply_outcome(cases, case.id, w.outcome, w.path, "小王", memo)
+    assert [n.body for n in cases.get(case.id).notes] == [f"[SOP] {memo}"]
