@@ -140,3 +140,33 @@ async def test_switching_flow_mid_way_asks_first(db, policy, clock, cases):
         await pilot.press("f", "y", "1")  # yes; first flow in the list: 快递查询
         await settle(pilot)
         assert app.screen.walk.flow.id == "logistics" and app.screen.walk.path == ()
+
+
+async def test_a_broken_tree_makes_only_its_flow_unavailable(db, policy, clock, cases, tmp_path, monkeypatch):
+    import shutil
+
+    import console.screens.wizard as wizard_screen
+    from console.sop import DEFAULT_DIR, load_library
+
+    for f in DEFAULT_DIR.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "refund.toml").write_text("[flow]\nid = \"refund\"\nstart = ", encoding="utf-8")
+    monkeypatch.setattr(wizard_screen, "_library", load_library(tmp_path))
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        # No refund flow to open on: the flow list comes up, the broken one marked unavailable.
+        from console.screens.dialogs import ChoiceDialog
+
+        assert isinstance(app.screen, ChoiceDialog)
+        labels = [text for _, text in app.screen._options]  # noqa: SLF001
+        assert any("不可用" in t for t in labels) and "退货" in labels
+        await pilot.press(str(len(labels)))  # pick the unavailable one
+        await settle(pilot)
+        assert isinstance(app.screen, WizardScreen)
+        assert "暂不可用" in str(app.screen.query_one("#wiz-error").render())
+        await pilot.press("f", "2")  # another flow still works
+        await settle(pilot)
+        assert app.screen.walk is not None and app.screen.walk.flow.id == "return"
