@@ -101,3 +101,48 @@ async def test_missing_values_show_markers_never_a_crash(db, policy, clock, case
         await settle(pilot)
         assert isinstance(app.screen, EditReplyDialog) and app.last_copied is None
         assert "待填" in str(app.screen.query_one("#edit-hits").render())
+
+
+async def test_an_agent_adds_a_draft_and_a_supervisor_approves_it(db, policy, clock, cases, tmp_path, monkeypatch):
+    import shutil
+
+    import console.screens.phrases as picker_module
+    from console.phrases import DEFAULT_LIBRARY, load_library
+
+    library = tmp_path / "phrases"
+    shutil.copytree(DEFAULT_LIBRARY, library)
+    monkeypatch.setattr(picker_module, "LIBRARY_DIR", library)
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    cases.mark_first_reply(case.id, "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, app, case.id)
+        await type_text(pilot, "周末发货")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        app.screen.query_one("#draft-category").value = "logistics"
+        app.screen.query_one("#draft-text", TextArea).load_text("亲，周末仓库照常发货，今天下单明天就能发出哦～")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        draft = load_library(library).get("logistics.draft_1")
+        assert draft is not None and draft.status == "draft" and draft.title == "周末发货"
+        picker = app.screen
+        assert picker.current().id == "logistics.draft_1"
+        assert picker.check_action("approve", ()) is False  # 小王 is not a supervisor
+        await pilot.press("enter")  # a draft is copied only after a confirmation
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.last_copied is None
+
+    app.cases.set_role("老陈", "supervisor")
+    boss = make_app(db, policy, clock, agent="老陈")
+    async with boss.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, boss, case.id)
+        await type_text(pilot, "周末发货")
+        await settle(pilot)
+        assert boss.screen.current().id == "logistics.draft_1"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+    assert load_library(library).get("logistics.draft_1").status == "approved"

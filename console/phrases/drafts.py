@@ -33,7 +33,8 @@ def add_draft(category: str, title: str, text: str, agent: str, tags: str = "",
         n += 1
     reply_id = f"{category}.draft_{n}"
     path = root / f"{category}.txt"
-    block = (f"\n[{reply_id}]\ntitle: {title}\ntags: {tags.strip()}\nstatus: draft\n"
+    tags = tags.strip() or title  # the library requires tags; the title is a fair start
+    block = (f"\n[{reply_id}]\ntitle: {title}\ntags: {tags}\nstatus: draft\n"
              f"note: {agent} 在话术面板里新增,待主管审核\n\n{text}\n")
     with open(path, "a", encoding="utf-8", newline="\n") as f:
         f.write(block)

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from console.phrases import (
     CATEGORIES,
+    DEFAULT_LIBRARY,
     ForbiddenListError,
     Library,
     Reply,
@@ -29,13 +30,16 @@ from console.textsafe import inert
 from console.widgets.keybar import KeyBar
 
 SHOWN = 30
+# Where the library lives (tests point it at a copy, since drafts and approvals write files).
+LIBRARY_DIR = DEFAULT_LIBRARY
 _cache: dict[str, object] = {}
 
 
 def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
     """The reply library and its search index, built once per run (pinyin included)."""
-    if reload or "index" not in _cache:
-        lib = load_library()
+    if reload or "index" not in _cache or _cache.get("dir") != LIBRARY_DIR:
+        lib = load_library(LIBRARY_DIR)
+        _cache["dir"] = LIBRARY_DIR
         _cache["lib"], _cache["index"] = lib, SearchIndex(lib.replies)
     return _cache["lib"], _cache["index"]  # type: ignore[return-value]
 
@@ -322,7 +326,7 @@ class PhrasePicker(Screen[None]):
         if reply is None or reply.approved or not self.app.is_supervisor:
             return
         try:
-            approve(reply.id, rules=None)
+            approve(reply.id, LIBRARY_DIR)
         except (ApproveError, OSError) as exc:
             self.app.notify(f"审核失败: {exc}", markup=False, severity="error")
             return
@@ -436,7 +440,7 @@ class NewDraftDialog(ModalScreen[str | None]):
             return
         try:
             reply_id = add_draft(val("draft-category").strip(), val("draft-title"), text, self.app.agent,
-                                 val("draft-tags"), existing=self._existing)
+                                 val("draft-tags"), root=LIBRARY_DIR, existing=self._existing)
         except (DraftError, OSError) as exc:
             self.query_one("#draft-error", Static).update(Text(str(exc)))
             return
