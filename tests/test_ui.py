@@ -57,9 +57,37 @@ async def test_bad_input_in_the_form_is_explained_and_saves_nothing(db, policy, 
         assert app.reader.counts(clock.now()).open == 0
         # Leaving keeps the draft; coming back restores it.
         await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen.query_one("#order_no", Input).value == "12345abc"
+
+
+async def test_the_new_case_form_survives_the_console_closing(db, db_path, policy, clock):
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await type_text(pilot, "阿狸说快递没到")
+        await pilot.pause(0.8)  # the autosave debounce
+        await settle(pilot)
+    # The console ended without saving; a new one restores the form.
+    again = make_app(Database(resolve_url(str(db_path))), policy, clock)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        from textual.widgets import TextArea
+
+        assert again.screen.query_one("#paste", TextArea).text == "阿狸说快递没到"
+        assert again.screen.query_one("#kind").value == "logistics"
+        # Clearing the form and saving a case leaves no draft behind.
+        again.screen.query_one("#buyer_id", Input).value = "阿狸"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        from console.notes import Notes
+
+        assert Notes(again.cases).draft("小王", "new_case") == ""
 
 
 async def test_find_open_and_work_a_case_with_keys(db, policy, clock, cases):

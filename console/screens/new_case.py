@@ -3,23 +3,29 @@ number, buyer ID and message time are picked out; everything stays editable."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
+from console.db import StoreError
 from console.intake import CaseDraft, pick_from_paste, validate_draft
+from console.notes import Notes
 from console.vocab import CHANNELS, KINDS
 from console.widgets.keybar import KeyBar
 
-# What was typed in an unfinished form, kept for this run when the agent leaves with Esc.
-_draft: dict[str, object] = {}
+# The unfinished form is saved as a draft in the database (like the notes pane's), a moment
+# after each change and on leaving, so neither Esc nor a closed terminal loses it.
+DRAFT_PLACE = "new_case"
+AUTOSAVE_SECONDS = 0.6
 
 FIELDS = ("buyer_id", "order_no", "message_time")
 
@@ -38,6 +44,9 @@ class NewCaseScreen(Screen[None]):
         # Values the paste filled in; a field the agent changed by hand is left alone.
         self._auto: dict[str, str] = {}
         self._saving = False
+        self._loaded = False
+        self._autosave: Timer | None = None
+        self._last_json = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble((" 新建工单 ", "bold reverse"),
@@ -77,9 +86,11 @@ class NewCaseScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        if _draft:
-            self._restore(_draft)
+        saved = self._stored_draft()
+        if saved:
+            self._restore(saved)
             self.notify("已恢复上次没保存的草稿")
+        self._loaded = True
         self.query_one("#paste", TextArea).focus()
 
     # ---- draft ---------------------------------------------------------------------
@@ -104,12 +115,43 @@ class NewCaseScreen(Screen[None]):
         self.query_one("#description", TextArea).text = str(saved.get("description", ""))
         self.query_one("#paste", TextArea).text = str(saved.get("paste", ""))
 
-    def _keep_draft(self) -> None:
+    def _draft_json(self) -> str:
         data = asdict(self._collect())
         data["paste"] = self.query_one("#paste", TextArea).text
-        if any(str(data[k]).strip() for k in (*FIELDS, "description", "paste")):
-            _draft.clear()
-            _draft.update(data)
+        if not any(str(data[k]).strip() for k in (*FIELDS, "description", "paste")):
+            return ""
+        return json.dumps(data, ensure_ascii=False)
+
+    def _stored_draft(self) -> dict[str, object]:
+        try:
+            body = Notes(self.app.cases).draft(self.app.agent, DRAFT_PLACE)
+            return json.loads(body) if body else {}
+        except (StoreError, ValueError):
+            return {}
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _edited(self) -> None:
+        if not self._loaded:
+            return
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._last_json = self._draft_json()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_now)
+
+    def _autosave_now(self) -> None:
+        self._autosave = None
+        self._persist(self._last_json)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="case-draft")
+    def _persist(self, body: str) -> None:
+        try:
+            Notes(self.app.cases).save_draft(self.app.agent, DRAFT_PLACE, body)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, f"草稿没存上: {exc.message}", markup=False,
+                                      severity="warning")
 
     # ---- paste recognition ---------------------------------------------------------------
 
@@ -163,7 +205,7 @@ class NewCaseScreen(Screen[None]):
             from console.screens.case import CaseScreen
 
             self._saving = False
-            _draft.clear()
+            self._forget_draft()
             app.notify(f"已创建工单 #{case.id}", markup=False)
             app.switch_screen(CaseScreen(case.id))
 
@@ -174,14 +216,34 @@ class NewCaseScreen(Screen[None]):
 
         app.write(lambda: app.cases.create(draft, app.agent), done, failed)
 
+    def _forget_draft(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        self._persist("")
+
+    def on_unmount(self) -> None:
+        # The console closing with a save pending: write it now, not after the debounce.
+        if self._autosave is not None:
+            self._autosave.stop()
+            try:
+                Notes(self.app.cases).save_draft(self.app.agent, DRAFT_PLACE, self._last_json)
+            except StoreError:
+                pass
+
     def action_leave(self) -> None:
-        self._keep_draft()
-        if _draft:
+        body = self._draft_json()
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        app = self.app
+        # An app-level worker: this screen is about to go, its own workers with it.
+        app.write(lambda: Notes(app.cases).save_draft(app.agent, DRAFT_PLACE, body))
+        if body:
             self.notify("草稿已保留,按 n 继续填写")
         self.app.pop_screen()
 
     def action_clear(self) -> None:
-        _draft.clear()
         self._auto.clear()
         self._restore({})
         self._show_errors({})
