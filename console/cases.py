@@ -11,23 +11,19 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from console.case_followup import FollowUp, complaint_next
 from console.clock import Clock
-from console.db import Database, StoreError
+from console.db import Database, NotFoundError, StoreError
 from console.intake import CaseDraft, ValidDraft, validate_draft
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
 from console.sla import Policy, pause, resume, schedule
-from console.vocab import (
-    CLOSED_STATUSES,
-    COMPLAINT_STATUSES,
-    ESCALATIONS,
-    REFUND_STATUSES,
-    SATISFACTION,
-    STATUSES,
-)
+from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
 
-__all__ = ["Cases", "CaseDetail", "CaseDraft", "DraftError", "StaleError", "allowed_statuses"]
+__all__ = [
+    "Cases", "CaseDetail", "CaseDraft", "ClaimedError", "DraftError", "NotFoundError", "StaleError",
+    "allowed_statuses", "complaint_next",
+]
 
-OPEN_STATUSES = [s for s in STATUSES if s not in CLOSED_STATUSES]
 
 
 class DraftError(ValueError):
@@ -48,10 +44,6 @@ class ClaimedError(StoreError):
     def __init__(self, owner: str) -> None:
         super().__init__(f"这个工单已经由 {owner} 接手了。")
         self.owner = owner
-
-
-class NotFoundError(StoreError):
-    pass
 
 
 @dataclass
@@ -79,7 +71,9 @@ def allowed_statuses(current: str) -> list[str]:
     return [s for s in STATUSES if s not in (current, "new")]
 
 
-class Cases:
+class Cases(FollowUp):
+    """Case operations. The closed loop, refund state and checklist are in FollowUp."""
+
     def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
         self.db = db
         self.policy = policy
@@ -200,7 +194,7 @@ class Cases:
             if case.urgent == urgent:
                 return case
             case.urgent = urgent
-            self._event(s, case, agent, now, "urgent", _yn(not urgent), _yn(urgent), "")
+            self._event(s, case, agent, now, "urgent", yes_no(not urgent), yes_no(urgent), "")
             if urgent and case.escalated_to is None:
                 # An urgent case flags the supervisor [000 优先级分级机制].
                 self._escalate_in(s, case, "supervisor", "加急工单", agent, now)
@@ -249,69 +243,6 @@ class Cases:
             self._meet(s, case, "assigned", agent, now)
         return True
 
-    def escalate(self, case_id: int, target: str | None, reason: str, agent: str) -> Case:
-        """Escalate to the senior team, a supervisor or risk/legal, with a reason (None clears)."""
-        now = self.clock.now()
-        reason = reason.strip()
-        if target is not None and target not in ESCALATIONS:
-            raise StoreError(f"未知的升级对象: {target}")
-        if target is not None and not reason:
-            raise StoreError("升级需要写明原因")
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            self._escalate_in(s, case, target, reason, agent, now)
-            self._touch(s, case, now)
-        return case
-
-    def _escalate_in(self, s: Session, case: Case, target: str | None, reason: str, agent: str, now: datetime) -> None:
-        before = ESCALATIONS.get(case.escalated_to or "", "—")
-        case.escalated_to, case.escalation_reason = target, (reason[:200] or None) if target else None
-        self._event(s, case, agent, now, "escalated", before, ESCALATIONS.get(target or "", "—"), reason[:200])
-
-    def resolve(self, case_id: int, satisfaction: str, agent: str, reason: str = "") -> Case:
-        """Close the loop: satisfied or neutral archives the case; unsatisfied reopens it and
-        escalates it to the senior team with the reason."""
-        now = self.clock.now()
-        if satisfaction not in SATISFACTION:
-            raise StoreError(f"未知的满意度: {satisfaction}")
-        reason = reason.strip()
-        if satisfaction == "unsatisfied" and not reason:
-            raise StoreError("买家不满意时请写明原因,以便升级给资深客服")
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            if case.status == "closed":
-                raise StoreError("工单已关闭")
-            before = case.satisfaction
-            case.satisfaction = satisfaction
-            self._event(s, case, agent, now, "satisfaction", SATISFACTION.get(before or "", "—"),
-                        SATISFACTION[satisfaction], reason[:200])
-            if case.status != "resolved":
-                self._set_status(s, case, "resolved", agent, now)
-            if satisfaction == "unsatisfied":
-                self._set_status(s, case, "in_progress", agent, now)
-                self._escalate_in(s, case, "senior", f"买家不满意: {reason}", agent, now)
-            else:
-                self._set_status(s, case, "closed", agent, now)  # archived
-            self._touch(s, case, now)
-        return case
-
-    def set_complaint_status(self, case_id: int, status: str, agent: str) -> Case:
-        now = self.clock.now()
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            current = case.complaint_status
-            if status not in complaint_next(current):
-                raise StoreError(
-                    f"投诉不能从“{COMPLAINT_STATUSES.get(current or '', '—')}”到“{COMPLAINT_STATUSES.get(status, status)}”"
-                )
-            case.complaint_status = status
-            self._event(s, case, agent, now, "complaint", COMPLAINT_STATUSES.get(current or "", "—"),
-                        COMPLAINT_STATUSES[status], "")
-            if status == "appealed":
-                self._escalate_in(s, case, "supervisor", "买家不接受方案,申诉给主管重新评估", agent, now)
-            self._touch(s, case, now)
-        return case
-
     def add_note(self, case_id: int, body: str, agent: str) -> Note:
         from console.notes import Notes  # notes builds on cases
 
@@ -336,91 +267,6 @@ class Cases:
             d = self._start(s, case, rule.kind, start_at or now, agent, now, due_at=due_at, note=note)
             self._touch(s, case, now)
         return d
-
-    def set_refund_status(
-        self,
-        case_id: int,
-        status: str | None,
-        agent: str,
-        shipped: bool = True,
-        start_at: datetime | None = None,
-        due_at: datetime | None = None,
-    ) -> Case:
-        """Follow the platform's refund status. The clock of the old status stops and the
-        clock of the new one starts, from `start_at` (e.g. the buyer's application time) or
-        at the `due_at` the platform shows. `shipped` picks the 7-day over the 2-day
-        auto-agree clock while waiting for the seller."""
-        now = self.clock.now()
-        if status is not None and status not in REFUND_STATUSES:
-            raise StoreError(f"未知的退款状态: {status}")
-        if start_at is not None and start_at > now:
-            raise StoreError("申请时间不能晚于现在")
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            before = case.refund_status
-            if before == status and due_at is None and start_at is None:
-                return case
-            refund_kinds = {k for kinds in self.policy.refund_clocks.values() for k in kinds}
-            for d in self._live(s, case):
-                if d.kind in refund_kinds:
-                    self._end(s, case, d, "met", agent, now)
-            case.refund_status = status
-            self._event(s, case, agent, now, "refund_status",
-                        REFUND_STATUSES.get(before or "", "—"), REFUND_STATUSES.get(status or "", "—"), "")
-            kinds = self.policy.refund_clocks.get(status or "", ())
-            if kinds:
-                kind = kinds[-1] if shipped or len(kinds) == 1 else kinds[0]
-                if case.is_open:
-                    self._start(s, case, kind, start_at or now, agent, now, due_at=due_at)
-            self._touch(s, case, now)
-        return case
-
-    def set_intervened(self, case_id: int, intervened: bool, agent: str) -> Case:
-        """小二介入: the platform has stepped into the dispute."""
-        now = self.clock.now()
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            if case.platform_intervened == intervened:
-                return case
-            case.platform_intervened = intervened
-            self._event(s, case, agent, now, "intervened", _yn(not intervened), _yn(intervened), "")
-            self._touch(s, case, now)
-        return case
-
-    def add_tasks(self, case_id: int, texts: list[str], agent: str) -> list[CaseTask]:
-        now = self.clock.now()
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            start = len(s.exec(select(CaseTask.id).where(CaseTask.case_id == case_id)).all())
-            tasks = [CaseTask(case_id=case_id, position=start + i, text=t[:300], created_at=now)
-                     for i, t in enumerate(texts) if t.strip()]
-            for t in tasks:
-                s.add(t)
-                self._event(s, case, agent, now, "task_added", None, None, t.text)
-            self._touch(s, case, now)
-        return tasks
-
-    def toggle_task(self, task_id: int, agent: str) -> CaseTask:
-        now = self.clock.now()
-        with self.db.write() as s:
-            task = s.get(CaseTask, task_id)
-            if task is None:
-                raise NotFoundError("找不到这条待办")
-            case = self._load(s, task.case_id)
-            if task.done_at is None:
-                task.done_at, task.done_by = now, agent
-                self._event(s, case, agent, now, "task_done", None, None, task.text)
-            else:
-                task.done_at, task.done_by = None, None
-                self._event(s, case, agent, now, "task_undone", None, None, task.text)
-            s.add(task)
-            self._touch(s, case, now)
-        return task
-
-    def tasks(self, case_id: int) -> list[CaseTask]:
-        with self.db.read() as s:
-            q = select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.position, CaseTask.id)
-            return list(s.exec(q).all())
 
     # ---- internals -----------------------------------------------------------
 
@@ -532,23 +378,4 @@ def _agent_name(name: str | None) -> str | None:
     if name is not None and len(name) > 64:
         raise StoreError("处理人名字太长 (最多 64 个字符)")
     return name
-
-
-def complaint_next(current: str | None) -> list[str]:
-    """The complaint flow [003]: registered → investigating → solution proposed → the buyer
-    confirms or appeals (the supervisor re-evaluates and proposes again) → carried out → closed."""
-    return {
-        None: ["registered"],
-        "registered": ["investigating"],
-        "investigating": ["solution_proposed"],
-        "solution_proposed": ["buyer_confirmed", "appealed"],
-        "appealed": ["solution_proposed"],
-        "buyer_confirmed": ["carried_out"],
-        "carried_out": ["closed"],
-        "closed": [],
-    }.get(current, [])
-
-
-def _yn(flag: bool) -> str:
-    return "是" if flag else "否"
 

@@ -31,6 +31,10 @@ class StoreError(Exception):
         self.cause = cause
 
 
+class NotFoundError(StoreError):
+    """The case (or row) asked for does not exist."""
+
+
 def explain(exc: BaseException) -> str:
     """Turn a database exception into a short message an agent can act on."""
     raw = str(getattr(exc, "orig", exc)).lower()

@@ -90,3 +90,7 @@ def label(table: dict[str, str], key: str | None) -> str:
     if key is None:
         return ""
     return table.get(key, key)
+
+
+def yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
