@@ -219,13 +219,16 @@ class RegisterForm(ModalScreen[bool]):
         app = self.app
         for col in self.reg.editable:
             self.query_one(f"#e-{col.name}", Label).update("")
+            self.query_one(f"#e-{col.name}", Label).remove_class("-shown")
         # Check here (pure, instant) so only the write itself goes to a worker thread.
         _, errors = check_values(self.reg, values, app.policy, app.now())
         if self.entry is None and self.case_id is not None:
             errors.pop("buyer_id", None)  # taken from the case
         if errors:
             for name, message in errors.items():
-                self.query_one(f"#e-{name}", Label).update(Text(message))
+                label = self.query_one(f"#e-{name}", Label)
+                label.update(Text(message))
+                label.add_class("-shown")
             return
         svc = Registers(app.db, app.policy, app.clock)
         key, entry, case_id = self.reg.key, self.entry, self.case_id
