@@ -209,17 +209,23 @@ class CaseTask(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=64)
 
 
-class ReturnEntry(SQLModel, table=True):
+class RegisterRow(SQLModel):
+    """Columns every register shares: when, who, for which case, buyer and order."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    # sa_type, not sa_column: each register table needs a column object of its own.
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_by: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    order_code: str = Field(default="", max_length=40)
+
+
+class ReturnEntry(RegisterRow, table=True):
     """退件表: one returned parcel. Agent columns first, then the warehouse's."""
 
     __tablename__ = "register_return"
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    created_at: datetime = _utc(index=True)
-    created_by: str = Field(max_length=64)
-    buyer_id: str = Field(max_length=64)
-    order_code: str = Field(default="", max_length=40)
     return_type: str = Field(default="", max_length=40)  # 过敏 / 质量 / 发错货 / 快递 …
     product: str = Field(default="", max_length=200)
     quantity: str = Field(default="", max_length=100)  # per product and size, as written
@@ -233,34 +239,22 @@ class ReturnEntry(SQLModel, table=True):
     condition: str = Field(default="", max_length=200)
 
 
-class ReshipEntry(SQLModel, table=True):
+class ReshipEntry(RegisterRow, table=True):
     """重发单: goods sent again (missing, damaged, lost, exchange)."""
 
     __tablename__ = "register_reship"
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    created_at: datetime = _utc(index=True)
-    created_by: str = Field(max_length=64)
-    buyer_id: str = Field(max_length=64)
-    order_code: str = Field(default="", max_length=40)
     product: str = Field(default="", max_length=200)
     quantity: str = Field(default="", max_length=100)
     reason: str = Field(default="", max_length=200)
     remarks: str = Field(default="", max_length=500)
 
 
-class ProblemEntry(SQLModel, table=True):
+class ProblemEntry(RegisterRow, table=True):
     """售后问题表: every after-sales problem, with the courier's loss cost where there is one."""
 
     __tablename__ = "register_problem"
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    created_at: datetime = _utc(index=True)
-    created_by: str = Field(max_length=64)
-    buyer_id: str = Field(max_length=64)
-    order_code: str = Field(default="", max_length=40)
     problem_type: str = Field(default="", max_length=40)  # 质量 / 物流 / 描述不符 / 使用 …
     description: str = Field(default="", max_length=500)
     solution: str = Field(default="", max_length=200)
