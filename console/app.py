@@ -80,7 +80,9 @@ class AftersalesApp(App[None]):
             self.set_interval(self.tick_seconds, self.tick)
         # After the first frame, not before it: a full collection takes ~50 ms.
         self.set_timer(1.0, _freeze_startup_objects)
-        self._warm_phrases()
+        # After the first frame: the pinyin table and index cost ~50 ms of CPU, and a thread
+        # doing it during start-up would hold the GIL while the queue paints.
+        self.set_timer(0.3, self._warm_phrases)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_phrases(self) -> None:

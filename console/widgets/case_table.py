@@ -152,6 +152,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._policy = policy
         self._pages: dict[int, list[QueueRow]] = {}
         self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
+        self._styles: dict[str, Style] = {}
         # What each screen line showed in its countdown column at the last paint.
         self._shown: dict[int, str] = {}
         self.total = 0
@@ -245,17 +246,28 @@ class CaseTable(ScrollView, can_focus=True):
         row = self.row_at(index)
         if row is None:
             self._shown.pop(y, None)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         self._shown[y] = _countdown(row, self._now())[0]
         return self._row_strip(row, index == self.cursor_row, width).crop(scroll_x, scroll_x + width)
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"case-table--{name}")
+        # Resolving a component style walks the CSS; a screen of rows asks ~200 times a paint.
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = (
+                self.rich_style if name == "base" else self.get_component_rich_style(f"case-table--{name}")
+            )
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._static.clear()
 
     def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
         widths = column_widths(width)
         now = self._now()
-        base = self.rich_style
+        base = self._style("base")
         countdown, state = _countdown(row, now)
         marks = (
             ("急" if row.urgent else "")
