@@ -109,7 +109,11 @@ class AftersalesApp(App[None]):
             row = screen.table.current
             case_id = row.id if row else None
         try:
-            self.push_screen(PhrasePicker(case_id))
+            if not self.is_screen_installed("phrases"):
+                self.install_screen(PhrasePicker(), "phrases")
+            picker = self.get_screen("phrases")
+            picker.prepare(case_id)
+            self.push_screen(picker)
         except Exception as exc:  # noqa: BLE001 - a broken library is a message, not a crash
             self.notify(f"话术库打不开: {exc}", markup=False, severity="error")
 

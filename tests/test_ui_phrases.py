@@ -146,3 +146,21 @@ async def test_an_agent_adds_a_draft_and_a_supervisor_approves_it(db, policy, cl
         await pilot.press("ctrl+o")
         await settle(pilot)
     assert load_library(library).get("logistics.draft_1").status == "approved"
+
+
+async def test_the_picker_opens_afresh_for_each_case(db, policy, clock, cases):
+    first = cases.create(CaseDraft(buyer_id="阿狸", order_no="1111111111"), "小王")
+    second = cases.create(CaseDraft(buyer_id="糖糖", order_no="2222222222"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, app, first.id)
+        await type_text(pilot, "bq")
+        await pilot.press("plus")
+        await pilot.press("escape")
+        await pilot.press("escape")  # back to the queue
+        await settle(pilot)
+        await _open_picker(pilot, app, second.id)
+        picker = app.screen
+        assert picker.values["buyer_id"] == "糖糖" and picker.values["order_no"] == "2222222222"
+        assert picker.query_one("#pp-query").value == "" and picker.parts == []
+        assert "糖糖" in str(picker.query_one("#pp-title").render())

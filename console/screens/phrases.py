@@ -112,6 +112,7 @@ class PhrasePicker(Screen[None]):
         self.results: list[Result] = []
         self.highlight = 0
         self.parts: list[Reply] = []  # replies appended with +
+        self._opening = True
 
     def compose(self) -> ComposeResult:
         yield Static(id="pp-title")
@@ -121,8 +122,19 @@ class PhrasePicker(Screen[None]):
             yield Static(id="pp-preview")
         yield KeyBar()
 
-    def on_mount(self) -> None:
+    def prepare(self, case_id: int | None) -> None:
+        """Point the picker at a case before it is shown again (the screen is kept between
+        uses: building it anew costs most of the time it takes to open)."""
+        self.case_id = case_id
+        self._opening = True
+
+    def on_screen_resume(self) -> None:
+        # Back from one of its own dialogs (edit, new draft): keep the query and results.
+        if not self._opening:
+            return
+        self._opening = False
         app = self.app
+        self.parts = []
         self.lib, self.index = library_and_index()
         self.values = case_values(app, self.case_id)
         step = app.cases.get(self.case_id).case.sop_step if self.case_id is not None else None
@@ -135,7 +147,10 @@ class PhrasePicker(Screen[None]):
         if step:
             title.append(f"  当前SOP步骤 {step}", style="cyan")
         self.query_one("#pp-title", Static).update(title)
-        self.query_one("#pp-query", Input).focus()
+        query = self.query_one("#pp-query", Input)
+        query.value = ""
+        query.focus()
+        self.refresh_bindings()
         self._search("")
 
     def _usage(self):
