@@ -160,11 +160,6 @@ class FollowUp:
             self._touch(s, case, now)
         return task
 
-    def tasks(self, case_id: int) -> list[CaseTask]:
-        with self.db.read() as s:
-            q = select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.position, CaseTask.id)
-            return list(s.exec(q).all())
-
 
 def complaint_next(current: str | None) -> list[str]:
     """The complaint flow [003]: registered → investigating → solution proposed → the buyer

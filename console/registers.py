@@ -122,12 +122,17 @@ class Registers:
         self.policy = policy
         self.clock = clock
 
-    def add(self, key: str, values: dict[str, str], agent: str, case_id: int | None = None):
+    def _checked(self, key: str, values: dict[str, str]) -> tuple[Register, dict, datetime]:
+        """The register, the cleaned values and now; RegisterError before any write."""
         reg = REGISTERS[key]
         now = self.clock.now()
         clean, errors = check_values(reg, values, self.policy, now)
         if errors:
             raise RegisterError(errors)
+        return reg, clean, now
+
+    def add(self, key: str, values: dict[str, str], agent: str, case_id: int | None = None):
+        reg, clean, now = self._checked(key, values)
         with self.db.write() as s:
             if case_id is not None:
                 case = s.get(Case, case_id)
@@ -144,11 +149,7 @@ class Registers:
         return entry
 
     def update(self, key: str, entry_id: int, values: dict[str, str], agent: str):
-        reg = REGISTERS[key]
-        now = self.clock.now()
-        clean, errors = check_values(reg, values, self.policy, now)
-        if errors:
-            raise RegisterError(errors)
+        reg, clean, now = self._checked(key, values)
         with self.db.write() as s:
             entry = s.get(reg.model, entry_id)
             if entry is None:

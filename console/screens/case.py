@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from rich.table import Table
@@ -452,6 +453,4 @@ def _clock_word(clock: str) -> str:
 
 
 def format_countdown_seconds(seconds: int) -> str:
-    from datetime import timedelta
-
     return format_countdown(timedelta(seconds=seconds))
