@@ -58,6 +58,7 @@ class AftersalesApp(App[None]):
         self.db_label = _db_label(db.url)
         self.last_copied: str | None = None
         self.shop_name = shop_name
+        self._role: str | None = None
 
     def on_mount(self) -> None:
         from console.handover import Handovers
@@ -96,7 +97,10 @@ class AftersalesApp(App[None]):
 
     @property
     def is_supervisor(self) -> bool:
-        return self.cases.role_of(self.agent) == "supervisor"
+        # Asked on every key-bar refresh of the picker: read the role once, not each time.
+        if self._role is None:
+            self._role = self.cases.role_of(self.agent)
+        return self._role == "supervisor"
 
     def action_phrases(self) -> None:
         from console.screens.phrases import PhrasePicker
