@@ -144,6 +144,8 @@ class Cases(FollowUp):
             description=v.description,
             urgent=v.urgent,
             assignee=v.assignee,
+            initiated_by=v.initiated_by,
+            product=v.product,
             created_by=agent,
             created_at=now,
             updated_at=now,
@@ -156,10 +158,10 @@ class Cases(FollowUp):
         self._event(s, case, agent, now, "created", None, STATUSES["new"], v.summary())
         if v.urgent:
             self._escalate_in(s, case, "supervisor", "加急工单", agent, now)  # flag the supervisor
-        for kind in self.policy.clocks_on_create(v.channel, v.kind, v.urgent):
+        for kind in self.policy.clocks_on_create(v.channel, v.kind, v.urgent, v.initiated_by):
             # The first-reply clock runs from the buyer's message, the others from now.
             start = case.first_message_at if kind.startswith("first_response") else now
-            self._start(s, case, kind, start, agent, now)
+            self._start(s, case, kind, start, agent, now, origin="create")
         self._sync_next(s, case)
         return case
 
@@ -296,14 +298,15 @@ class Cases(FollowUp):
 
     def _start(
         self, s: Session, case: Case, kind: str, start_at: datetime, agent: str, now: datetime,
-        due_at: datetime | None = None, note: str = "",
+        due_at: datetime | None = None, note: str = "", origin: str = "",
     ) -> Deadline:
         rule = self.policy.rule(kind)
         due, warn = schedule(rule, start_at)
         if due_at is not None:
             due, warn = due_at, due_at - rule.warn_before
         d = Deadline(case_id=case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,
-                     due_at=due, warn_at=warn, warn_s=int(rule.warn_before.total_seconds()), note=note)
+                     due_at=due, warn_at=warn, warn_s=int(rule.warn_before.total_seconds()), note=note,
+                     origin=origin)
         if rule.clock == "shop" and case.status in self.policy.pause_statuses:
             d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(due, now), None, None
         s.add(d)

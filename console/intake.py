@@ -12,6 +12,10 @@ from console.vocab import CHANNELS, KINDS
 
 MAX_BUYER = 64
 MAX_DESCRIPTION = 4000
+MAX_PRODUCT = 200
+# Who started the contact. A shop-started one (催款, 回访, a call to an unreachable buyer) has
+# no buyer message waiting for a first reply.
+INITIATORS: dict[str, str] = {"buyer": "买家发起", "shop": "店铺发起"}
 
 
 @dataclass
@@ -26,6 +30,8 @@ class CaseDraft:
     urgent: bool = False
     message_time: str = ""  # shop time as typed: "14:03", "14:03:22", "2026-11-23 14:03"
     assignee: str | None = None
+    initiated_by: str = "buyer"  # buyer: the buyer wrote or called; shop: an outbound contact
+    product: str = ""
 
 
 @dataclass
@@ -38,12 +44,16 @@ class ValidDraft:
     urgent: bool
     message_at: datetime | None
     assignee: str | None = None
+    initiated_by: str = "buyer"
+    product: str = ""
 
     def summary(self) -> str:
         parts = [f"买家 {self.buyer_id}"]
         if self.order_no:
             parts.append(f"订单 {self.order_no}")
         parts.append(f"{CHANNELS.get(self.channel, self.channel)}/{KINDS.get(self.kind, self.kind)}")
+        if self.initiated_by == "shop":
+            parts.append("店铺发起")
         return " · ".join(parts)
 
 
@@ -67,6 +77,11 @@ def validate_draft(draft: CaseDraft, policy: Policy, now: datetime) -> ValidDraf
         errors["channel"] = "请选择渠道"
     if draft.kind not in KINDS:
         errors["kind"] = "请选择工单类型"
+    if draft.initiated_by not in INITIATORS:
+        errors["initiated_by"] = "请选择是买家发起还是店铺发起"
+    product = draft.product.strip()
+    if len(product) > MAX_PRODUCT:
+        errors["product"] = f"商品名太长 (最多 {MAX_PRODUCT} 个字)"
 
     description = draft.description.strip()
     if len(description) > MAX_DESCRIPTION:
@@ -93,6 +108,8 @@ def validate_draft(draft: CaseDraft, policy: Policy, now: datetime) -> ValidDraf
         urgent=draft.urgent,
         message_at=message_at,
         assignee=draft.assignee,
+        initiated_by=draft.initiated_by,
+        product=product,
     )
 
 

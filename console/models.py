@@ -94,6 +94,15 @@ class Case(SQLModel, table=True):
     escalation_reason: str | None = Field(default=None, max_length=200)
     # Complaint flow status (registered → … → closed), for complaint cases only.
     complaint_status: str | None = Field(default=None, max_length=24)
+    # Who started the contact: "buyer" (the buyer wrote or called) or "shop" (an outbound call,
+    # a payment reminder). Only a buyer's message starts a first-response clock.
+    initiated_by: str = Field(default="buyer", max_length=8)
+    # What the case is about and the money around it, as the agent or the wizard gave them
+    # (yuan, two decimals, as text like the registers): replies are filled from these.
+    product: str = Field(default="", max_length=200)
+    order_amount: str | None = Field(default=None, max_length=20)  # 订单实付
+    item_value: str | None = Field(default=None, max_length=20)  # 宝贝价值 (the 30 % cap's base)
+    agreed_amount: str | None = Field(default=None, max_length=20)  # what the shop agreed to pay
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 
@@ -115,6 +124,9 @@ class Deadline(SQLModel, table=True):
     remaining_s: int | None = None
     ended_at: datetime | None = _utc(nullable=True)
     note: str = Field(default="", max_length=200)
+    # What started it: create, kind, urgent, refund, promise, manual, or sop:<flow>.<node>
+    # (a later wizard outcome ends the clocks an earlier one started).
+    origin: str = Field(default="", max_length=80)
 
 
 class CaseEvent(SQLModel, table=True):
@@ -207,6 +219,9 @@ class CaseTask(SQLModel, table=True):
     created_at: datetime = _utc()
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=64)
+    # sop:<flow>.<node> for steps from a wizard outcome; a later outcome drops the open ones.
+    origin: str = Field(default="", max_length=80)
+    dropped_at: datetime | None = _utc(nullable=True)
 
 
 class RegisterRow(SQLModel):

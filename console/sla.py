@@ -61,8 +61,10 @@ class Policy:
         rule = self.clocks.get(kind)
         return rule.label if rule else kind
 
-    def clocks_on_create(self, channel: str, kind: str, urgent: bool) -> list[str]:
-        kinds = list(self.start_channel.get(channel, ())) + list(self.start_kind.get(kind, ()))
+    def clocks_on_create(self, channel: str, kind: str, urgent: bool, initiated_by: str = "buyer") -> list[str]:
+        # The channel's clocks answer a buyer's message: a contact the shop starts has none.
+        kinds = list(self.start_channel.get(channel, ())) if initiated_by == "buyer" else []
+        kinds += list(self.start_kind.get(kind, ()))
         if urgent:
             kinds += list(self.start_urgent)
         return list(dict.fromkeys(kinds))
