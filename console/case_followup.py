@@ -1,5 +1,5 @@
-"""The follow-up side of a case: escalation, the closed loop (satisfaction), the complaint
-flow, the platform's refund state and the checklist.
+"""The follow-up side of a case: escalation, the complaint flow, the platform's refund state
+and the checklist.
 
 A mixin of `Cases`: each method is one write transaction that uses the case's own helpers
 (`_load`, `_event`, `_touch`, `_set_status`, clocks) from `console/cases.py`.
@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from console.db import NotFoundError, StoreError
 from console.models import Case, CaseTask
-from console.vocab import COMPLAINT_STATUSES, ESCALATIONS, REFUND_STATUSES, SATISFACTION, yes_no
+from console.vocab import COMPLAINT_STATUSES, ESCALATIONS, REFUND_STATUSES, yes_no
 
 
 class FollowUp:
@@ -35,33 +35,6 @@ class FollowUp:
         before = ESCALATIONS.get(case.escalated_to or "", "—")
         case.escalated_to, case.escalation_reason = target, (reason[:200] or None) if target else None
         self._event(s, case, agent, now, "escalated", before, ESCALATIONS.get(target or "", "—"), reason[:200])
-
-    def resolve(self, case_id: int, satisfaction: str, agent: str, reason: str = "") -> Case:
-        """Close the loop: satisfied or neutral archives the case; unsatisfied reopens it and
-        escalates it to the senior team with the reason."""
-        now = self.clock.now()
-        if satisfaction not in SATISFACTION:
-            raise StoreError(f"未知的满意度: {satisfaction}")
-        reason = reason.strip()
-        if satisfaction == "unsatisfied" and not reason:
-            raise StoreError("买家不满意时请写明原因,以便升级给资深客服")
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            if case.status == "closed":
-                raise StoreError("工单已关闭")
-            before = case.satisfaction
-            case.satisfaction = satisfaction
-            self._event(s, case, agent, now, "satisfaction", SATISFACTION.get(before or "", "—"),
-                        SATISFACTION[satisfaction], reason[:200])
-            if case.status != "resolved":
-                self._set_status(s, case, "resolved", agent, now)
-            if satisfaction == "unsatisfied":
-                self._set_status(s, case, "in_progress", agent, now)
-                self._escalate_in(s, case, "senior", f"买家不满意: {reason}", agent, now)
-            else:
-                self._set_status(s, case, "closed", agent, now)  # archived
-            self._touch(s, case, now)
-        return case
 
     def set_complaint_status(self, case_id: int, status: str, agent: str) -> Case:
         now = self.clock.now()
@@ -100,23 +73,34 @@ class FollowUp:
             raise StoreError("申请时间不能晚于现在")
         with self.db.write() as s:
             case = self._load(s, case_id)
-            before = case.refund_status
-            if before == status and due_at is None and start_at is None:
+            if case.refund_status == status and due_at is None and start_at is None:
                 return case
-            refund_kinds = {k for kinds in self.policy.refund_clocks.values() for k in kinds}
-            for d in self._live(s, case):
-                if d.kind in refund_kinds:
-                    self._end(s, case, d, "met", agent, now)
-            case.refund_status = status
-            self._event(s, case, agent, now, "refund_status",
-                        REFUND_STATUSES.get(before or "", "—"), REFUND_STATUSES.get(status or "", "—"), "")
-            kinds = self.policy.refund_clocks.get(status or "", ())
-            if kinds:
-                kind = kinds[-1] if shipped or len(kinds) == 1 else kinds[0]
-                if case.is_open:
-                    self._start(s, case, kind, start_at or now, agent, now, due_at=due_at)
+            self._refund_in(s, case, status, agent, now, shipped=shipped, start_at=start_at, due_at=due_at)
+            self._settle(s, case, agent, now)
             self._touch(s, case, now)
         return case
+
+    def _refund_in(self, s: Session, case: Case, status: str | None, agent: str, now: datetime, *,
+                   shipped: bool = True, start_at: datetime | None = None, due_at: datetime | None = None,
+                   kind: str | None = None, origin: str = "refund", why: str = "") -> None:
+        """Move the platform refund status: the old status's clock ends (the platform moved
+        on), the new one's starts. `kind` names the clock when the caller knows it."""
+        before = case.refund_status
+        refund_kinds = {k for kinds in self.policy.refund_clocks.values() for k in kinds}
+        for d in self._live(s, case):
+            if d.kind in refund_kinds and d.kind != kind:
+                self._end(s, case, d, "met", agent, now,
+                          why=f"平台退款状态变为{REFUND_STATUSES.get(status or '', '—')}")
+        case.refund_status = status
+        if before != status:
+            self._event(s, case, agent, now, "refund_status",
+                        REFUND_STATUSES.get(before or "", "—"), REFUND_STATUSES.get(status or "", "—"), why)
+        kinds = self.policy.refund_clocks.get(status or "", ())
+        if kind is None and kinds:
+            kind = kinds[-1] if shipped or len(kinds) == 1 else kinds[0]
+        running = {d.kind for d in self._live(s, case)}
+        if kind and case.is_open and kind not in running:
+            self._start(s, case, kind, start_at or now, agent, now, due_at=due_at, origin=origin)
 
     def set_intervened(self, case_id: int, intervened: bool, agent: str) -> Case:
         """小二介入: the platform has stepped into the dispute."""
@@ -134,13 +118,20 @@ class FollowUp:
         now = self.clock.now()
         with self.db.write() as s:
             case = self._load(s, case_id)
-            start = len(s.exec(select(CaseTask.id).where(CaseTask.case_id == case_id)).all())
-            tasks = [CaseTask(case_id=case_id, position=start + i, text=t[:300], created_at=now)
-                     for i, t in enumerate(texts) if t.strip()]
-            for t in tasks:
-                s.add(t)
-                self._event(s, case, agent, now, "task_added", None, None, t.text)
+            tasks = self._add_tasks_in(s, case, texts, agent, now)
+            s.flush()
+            self._settle(s, case, agent, now)
             self._touch(s, case, now)
+        return tasks
+
+    def _add_tasks_in(self, s: Session, case: Case, texts: list[str] | tuple[str, ...], agent: str,
+                      now: datetime, origin: str = "") -> list[CaseTask]:
+        start = len(s.exec(select(CaseTask.id).where(CaseTask.case_id == case.id)).all())
+        tasks = [CaseTask(case_id=case.id, position=start + i, text=t[:300], created_at=now, origin=origin)
+                 for i, t in enumerate(texts) if t.strip()]
+        for t in tasks:
+            s.add(t)
+            self._event(s, case, agent, now, "task_added", None, None, t.text)
         return tasks
 
     def toggle_task(self, task_id: int, agent: str) -> CaseTask:
@@ -157,6 +148,8 @@ class FollowUp:
                 task.done_at, task.done_by = None, None
                 self._event(s, case, agent, now, "task_undone", None, None, task.text)
             s.add(task)
+            s.flush()
+            self._settle(s, case, agent, now)
             self._touch(s, case, now)
         return task
 

@@ -11,19 +11,20 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from console.case_clocks import ClockOps
+from console.case_close import LEFTOVERS, CloseOps, Pending, PendingError
 from console.case_followup import FollowUp, complaint_next
 from console.clock import Clock
 from console.db import Database, NotFoundError, StoreError
 from console.intake import CaseDraft, ValidDraft, validate_draft
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
-from console.sla import Policy, pause, resume, schedule
+from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
 
 __all__ = [
-    "Cases", "CaseDetail", "CaseDraft", "ClaimedError", "DraftError", "NotFoundError", "StaleError",
-    "allowed_statuses", "complaint_next",
+    "LEFTOVERS", "Cases", "CaseDetail", "CaseDraft", "ClaimedError", "DraftError", "NotFoundError", "Pending",
+    "PendingError", "StaleError", "UnknownAgentError", "allowed_statuses", "complaint_next",
 ]
-
 
 
 class DraftError(ValueError):
@@ -71,8 +72,12 @@ def allowed_statuses(current: str) -> list[str]:
     return [s for s in STATUSES if s not in (current, "new")]
 
 
-class Cases(FollowUp):
-    """Case operations. The closed loop, refund state and checklist are in FollowUp."""
+ROLES: dict[str, str] = {"agent": "客服", "specialist": "专员", "supervisor": "主管"}
+
+
+class Cases(ClockOps, CloseOps, FollowUp):
+    """Case operations. Clocks are in ClockOps (case_clocks.py), resolving and closing in
+    CloseOps (case_close.py), the closed loop, refund state and checklist in FollowUp."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
         self.db = db
@@ -90,7 +95,8 @@ class Cases(FollowUp):
             events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
             notes = s.exec(select(Note).where(Note.case_id == case_id).order_by(Note.id)).all()
             tasks = s.exec(
-                select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.position, CaseTask.id)
+                select(CaseTask).where(CaseTask.case_id == case_id, col(CaseTask.dropped_at).is_(None))
+                .order_by(CaseTask.position, CaseTask.id)
             ).all()
             return CaseDetail(case, list(deadlines), list(events), list(notes), list(tasks))
 
@@ -98,13 +104,18 @@ class Cases(FollowUp):
         with self.db.read() as s:
             return list(s.exec(select(Agent.name).order_by(Agent.name)).all())
 
+    def roster(self) -> list[tuple[str, str]]:
+        """Every known agent with their role, for pickers."""
+        with self.db.read() as s:
+            return [(name, role) for name, role in s.exec(select(Agent.name, Agent.role).order_by(Agent.name)).all()]
+
     def role_of(self, name: str) -> str:
         with self.db.read() as s:
             return s.exec(select(Agent.role).where(Agent.name == name)).first() or "agent"
 
     def set_role(self, name: str, role: str) -> None:
-        if role not in ("agent", "supervisor"):
-            raise StoreError("角色只能是 agent 或 supervisor")
+        if role not in ROLES:
+            raise StoreError("角色只能是 agent (客服)、specialist (专员) 或 supervisor (主管)")
         self.ensure_agent(name)
         with self.db.write() as s:
             agent = s.exec(select(Agent).where(Agent.name == name)).one()
@@ -165,26 +176,26 @@ class Cases(FollowUp):
         self._sync_next(s, case)
         return case
 
-    def mark_first_reply(self, case_id: int, agent: str) -> Case:
+    def mark_first_reply(self, case_id: int, agent: str, how: str = "") -> Case:
+        """The agent answered the buyer; `how` says what counted (copying a reply, a wizard outcome)."""
         now = self.clock.now()
         with self.db.write() as s:
             case = self._load(s, case_id)
-            if case.first_replied_at is not None:
-                return case
-            case.first_replied_at = now
-            self._event(s, case, agent, now, "first_reply", None, None, "")
-            self._meet(s, case, "first_reply", agent, now)
-            if case.status == "new":
-                self._set_status(s, case, "in_progress", agent, now)
-            self._touch(s, case, now)
+            if self._first_reply_in(s, case, agent, now, how):
+                self._touch(s, case, now)
         return case
 
-    def set_status(self, case_id: int, status: str, agent: str, expected_version: int | None = None) -> Case:
+    def set_status(self, case_id: int, status: str, agent: str, expected_version: int | None = None,
+                   leftovers: str | None = None) -> Case:
+        """Change the status. Resolving or closing settles what still runs first (see
+        case_close.py): `leftovers` is the agent's decision about it."""
         now = self.clock.now()
         with self.db.write() as s:
             case = self._load(s, case_id, expected_version)
             if status not in allowed_statuses(case.status):
                 raise StoreError(f"不能从“{STATUSES.get(case.status)}”改为“{STATUSES.get(status, status)}”")
+            if status in CLOSED_STATUSES:
+                self._close_out_in(s, case, status, leftovers, agent, now)
             self._set_status(s, case, status, agent, now)
             self._touch(s, case, now)
         return case
@@ -193,26 +204,33 @@ class Cases(FollowUp):
         now = self.clock.now()
         with self.db.write() as s:
             case = self._load(s, case_id)
-            if case.urgent == urgent:
-                return case
-            case.urgent = urgent
-            self._event(s, case, agent, now, "urgent", yes_no(not urgent), yes_no(urgent), "")
-            if urgent and case.escalated_to is None:
-                # An urgent case flags the supervisor [000 优先级分级机制].
-                self._escalate_in(s, case, "supervisor", "加急工单", agent, now)
-            if urgent and case.is_open:
-                running = {d.kind for d in self._live(s, case)}
-                for kind in self.policy.start_urgent:
-                    if kind not in running:
-                        self._start(s, case, kind, now, agent, now)
-            elif not urgent:
-                for d in self._live(s, case):
-                    if d.kind in self.policy.start_urgent:
-                        self._end(s, case, d, "cancelled", agent, now)
-            self._touch(s, case, now)
+            if self._urgent_in(s, case, urgent, agent, now):
+                self._touch(s, case, now)
         return case
 
+    def _urgent_in(self, s: Session, case: Case, urgent: bool, agent: str, now: datetime, why: str = "") -> bool:
+        """Mark or unmark urgent: the 2-hour "to a specialist" clock starts or is cancelled with it."""
+        if case.urgent == urgent:
+            return False
+        case.urgent = urgent
+        self._event(s, case, agent, now, "urgent", yes_no(not urgent), yes_no(urgent), why)
+        if urgent and case.escalated_to is None:
+            # An urgent case flags the supervisor [000 优先级分级机制].
+            self._escalate_in(s, case, "supervisor", "加急工单", agent, now)
+        if urgent and case.is_open:
+            running = {d.kind for d in self._live(s, case)}
+            for kind in self.policy.start_urgent:
+                if kind not in running:
+                    self._start(s, case, kind, now, agent, now, origin="urgent")
+        elif not urgent:
+            for d in self._live(s, case):
+                if d.kind in self.policy.start_urgent:
+                    self._end(s, case, d, "cancelled", agent, now, why="取消加急")
+        return True
+
     def assign(self, case_id: int, assignee: str | None, agent: str, expected_version: int | None = None) -> Case:
+        """Give the case to a known agent (or back to the pool). A name nobody has is refused:
+        a typo must not create an agent; add a new colleague with `ensure_agent` first."""
         now = self.clock.now()
         assignee = _agent_name(assignee)
         with self.db.write() as s:
@@ -235,40 +253,22 @@ class Cases(FollowUp):
 
     def _assign_in(self, s: Session, case: Case, assignee: str | None, agent: str, now: datetime) -> bool:
         if assignee is not None and s.exec(select(Agent.id).where(Agent.name == assignee)).first() is None:
-            s.add(Agent(name=assignee, created_at=now))
+            if assignee != agent:
+                raise UnknownAgentError(assignee)
+            s.add(Agent(name=agent, created_at=now))  # taking it yourself is never a typo
         before = case.assignee
         if before == assignee:
             return False
         case.assignee = assignee
         self._event(s, case, agent, now, "assigned", before or "待分配", assignee or "待分配", "")
         if assignee is not None:
-            self._meet(s, case, "assigned", agent, now)
+            self._assigned_to_specialist(s, case, assignee, agent, now)
         return True
 
     def add_note(self, case_id: int, body: str, agent: str) -> Note:
         from console.notes import Notes  # notes builds on cases
 
         return Notes(self).add(case_id, body, agent)
-
-    def start_clock(
-        self,
-        case_id: int,
-        kind: str,
-        agent: str,
-        start_at: datetime | None = None,
-        due_at: datetime | None = None,
-        note: str = "",
-    ) -> Deadline:
-        """Start a clock of `kind`; `due_at` overrides the rule when the platform shows another time."""
-        now = self.clock.now()
-        rule = self.policy.rule(kind)
-        with self.db.write() as s:
-            case = self._load(s, case_id)
-            if not case.is_open:
-                raise StoreError("工单已解决或关闭,不能再开始计时")
-            d = self._start(s, case, rule.kind, start_at or now, agent, now, due_at=due_at, note=note)
-            self._touch(s, case, now)
-        return d
 
     # ---- internals -----------------------------------------------------------
 
@@ -292,46 +292,11 @@ class Cases(FollowUp):
         s.add(CaseEvent(case_id=case.id, at=now, agent=agent, action=action,
                         before=before, after=after, detail=detail))
 
-    def _live(self, s: Session, case: Case) -> list[Deadline]:
-        q = select(Deadline).where(Deadline.case_id == case.id, col(Deadline.state).in_(("running", "paused")))
-        return list(s.exec(q).all())
-
-    def _start(
-        self, s: Session, case: Case, kind: str, start_at: datetime, agent: str, now: datetime,
-        due_at: datetime | None = None, note: str = "", origin: str = "",
-    ) -> Deadline:
-        rule = self.policy.rule(kind)
-        due, warn = schedule(rule, start_at)
-        if due_at is not None:
-            due, warn = due_at, due_at - rule.warn_before
-        d = Deadline(case_id=case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,
-                     due_at=due, warn_at=warn, warn_s=int(rule.warn_before.total_seconds()), note=note,
-                     origin=origin)
-        if rule.clock == "shop" and case.status in self.policy.pause_statuses:
-            d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(due, now), None, None
-        s.add(d)
-        s.flush()
-        detail = f"到期 {due.astimezone(self.policy.timezone):%Y-%m-%d %H:%M:%S}"
-        self._event(s, case, agent, now, "clock_started", None, rule.label, detail + (f" ({note})" if note else ""))
-        return d
-
-    def _end(self, s: Session, case: Case, d: Deadline, state: str, agent: str, now: datetime) -> None:
-        d.state, d.ended_at = state, now
-        s.add(d)
-        action = "clock_met" if state == "met" else "clock_cancelled"
-        self._event(s, case, agent, now, action, None, self.policy.label(d.kind), "")
-
-    def _meet(self, s: Session, case: Case, event: str, agent: str, now: datetime) -> None:
-        for d in self._live(s, case):
-            rule = self.policy.clocks.get(d.kind)
-            if rule is not None and event in rule.met_on:
-                self._end(s, case, d, "met", agent, now)
-
-    def _set_status(self, s: Session, case: Case, status: str, agent: str, now: datetime) -> None:
+    def _set_status(self, s: Session, case: Case, status: str, agent: str, now: datetime, why: str = "") -> None:
+        """Move the status; what runs must have been settled before a close (`_close_out_in`)."""
         before = case.status
-        pauses = self.policy.pause_statuses
         case.status = status
-        self._event(s, case, agent, now, "status", STATUSES.get(before, before), STATUSES.get(status, status), "")
+        self._event(s, case, agent, now, "status", STATUSES.get(before, before), STATUSES.get(status, status), why)
         if status == "in_progress" and case.assignee is None:
             case.assignee = agent
             self._event(s, case, agent, now, "assigned", "待分配", agent, "接手处理")
@@ -339,41 +304,24 @@ class Cases(FollowUp):
             self._reopen(s, case, agent, now)
         elif status == "resolved":
             self._meet(s, case, "resolved", agent, now)
-        if status in CLOSED_STATUSES:
-            for d in self._live(s, case):
-                self._end(s, case, d, "cancelled" if status == "closed" else "met", agent, now)
-        elif status in pauses and before not in pauses:
-            for d in self._live(s, case):
-                if d.clock == "shop" and d.state == "running":
-                    d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(d.due_at, now), None, None
-                    s.add(d)
-                    self._event(s, case, agent, now, "clock_paused", None, self.policy.label(d.kind), "")
-        elif status not in pauses and before in pauses:
-            for d in self._live(s, case):
-                if d.state == "paused":
-                    d.due_at, d.warn_at = resume(d.remaining_s or 0, d.warn_s, now)
-                    d.state, d.remaining_s = "running", None
-                    s.add(d)
-                    self._event(s, case, agent, now, "clock_resumed", None, self.policy.label(d.kind), "")
-        case.is_open = status not in CLOSED_STATUSES
+        self._pause_resume(s, case, before, status, agent, now)
+        case.is_open = status not in CLOSED_STATUSES or self._leftovers(s, case)
 
     def _reopen(self, s: Session, case: Case, agent: str, now: datetime) -> None:
         self._event(s, case, agent, now, "reopened", None, None, "")
+        running = {d.kind for d in self._live(s, case)}
         for kind in self.policy.start_kind.get(case.kind, ()):
-            self._start(s, case, kind, now, agent, now)
+            if kind not in running:
+                self._start(s, case, kind, now, agent, now, origin="reopen")
 
-    def _sync_next(self, s: Session, case: Case) -> None:
-        """Keep the case's queue key in step with its nearest running clock."""
-        s.flush()
-        running = [d for d in self._live(s, case) if d.state == "running" and d.due_at is not None]
-        nearest = min(running, key=lambda d: d.due_at, default=None)
-        if nearest is None:
-            case.next_due_at, case.next_warn_at, case.next_due_kind = NO_DEADLINE, NO_DEADLINE, None
-        else:
-            case.next_due_at = nearest.due_at
-            case.next_warn_at = nearest.warn_at or nearest.due_at
-            case.next_due_kind = nearest.kind
-        s.add(case)
+
+class UnknownAgentError(StoreError):
+    """An assignee or handover target that is not a known agent (a typo, or a new colleague
+    who has to be added on purpose)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"没有叫“{name}”的客服。是新同事的话,请先确认添加;否则请从名单里选。")
+        self.name = name
 
 
 def _agent_name(name: str | None) -> str | None:

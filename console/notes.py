@@ -63,7 +63,7 @@ class Notes:
                 case = c._load(s, case_id)  # noqa: SLF001 - same unit of work as the note
                 c._event(s, case, agent, now, "note", None, None, body[:200])  # noqa: SLF001
                 if promise_at is not None:
-                    c._start(s, case, "buyer_promise", now, agent, now, due_at=promise_at, note=body[:200])  # noqa: SLF001
+                    c._start(s, case, "buyer_promise", now, agent, now, due_at=promise_at, note=body[:200], origin="promise")  # noqa: SLF001
                 c._touch(s, case, now)  # noqa: SLF001
             self._clear_draft(s, agent, place_of(case_id))
         return note

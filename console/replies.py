@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 
 from sqlmodel import select
 
 from console.cases import Cases
 from console.models import ReplyCopy
+
+FIRST_REPLY_BY_COPY = "复制话术发给买家,记为首次回复"
+
+
+@dataclass
+class Copied:
+    row: ReplyCopy
+    first_reply: bool  # this copy was recorded as the case's first reply
 
 
 def version_of(text: str) -> str:
@@ -29,9 +38,13 @@ class Replies:
         text: str,
         agent: str,
         edited: bool = False,
-    ) -> ReplyCopy:
+    ) -> Copied:
+        """Record a copy. A reply copied for a buyer-started case that has no first reply yet
+        is its first reply (the agent pastes it into the chat): recorded, with the event
+        saying so (`ReplyCopy.first_reply` tells the screen to say it too)."""
         now = self.cases.clock.now()
         c = self.cases
+        first = False
         with self.db.write() as s:
             row = ReplyCopy(case_id=case_id, reply_ids=" ".join(reply_ids)[:400],
                             version=" ".join(versions)[:100], agent=agent, at=now, text=text, edited=edited)
@@ -40,8 +53,10 @@ class Replies:
                 case = c._load(s, case_id)  # noqa: SLF001 - the copy and its event together
                 what = "+".join(reply_ids) + (" (改过)" if edited else "")
                 c._event(s, case, agent, now, "reply_copied", None, what[:200], text[:2000])  # noqa: SLF001
+                if case.initiated_by == "buyer":
+                    first = c._first_reply_in(s, case, agent, now, FIRST_REPLY_BY_COPY)  # noqa: SLF001
                 c._touch(s, case, now)  # noqa: SLF001
-        return row
+        return Copied(row, first)
 
     def usage(self) -> Counter[str]:
         """How many times each reply has been copied, across all agents."""

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from console.vocab import CHANNELS, KINDS, REFUND_STATUSES, STATUSES
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "data" / "sla.toml"
-MET_EVENTS = frozenset({"first_reply", "assigned", "resolved"})
+# What can meet a clock: the first reply, the case reaching a specialist (an agent with that
+# role, not any reassignment), the case being resolved.
+MET_EVENTS = frozenset({"first_reply", "specialist_assigned", "resolved"})
 
 State = Literal["ok", "warning", "overdue", "paused"]
 
@@ -34,6 +36,9 @@ class ClockRule:
     duration: timedelta
     warn_before: timedelta
     met_on: frozenset[str]
+    # Pauses while the case waits on the buyer (a solution time). A clock that waits on the
+    # shop (first response, urgent, a promise) or the platform never pauses.
+    pauses: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,16 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
         met_on = frozenset(spec.get("met_on", []))
         unknown = met_on - MET_EVENTS
         if unknown:
-            raise PolicyError(f"{where} met_on: 未知事件 {sorted(unknown)} (known: {sorted(MET_EVENTS)})")
+            hint = ";指派给任何人都不算,改用 specialist_assigned (转到专员)" if "assigned" in unknown else ""
+            raise PolicyError(f"{where} met_on: 未知事件 {sorted(unknown)} (known: {sorted(MET_EVENTS)}){hint}")
+        pauses = spec.get("pauses", False)
+        if not isinstance(pauses, bool):
+            raise PolicyError(f"{where} pauses: 应为 true 或 false (got {pauses!r})")
+        if clock == "platform" and (pauses or met_on):
+            raise PolicyError(
+                f"{where}: 平台计时不会因为店铺暂停或结案而停止,不能设 pauses 或 met_on "
+                "(platform clocks end only when the platform status moves on)"
+            )
         clocks[kind] = ClockRule(
             kind=kind,
             label=str(spec.get("label", kind)),
@@ -125,6 +139,7 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
             duration=duration,
             warn_before=warn,
             met_on=met_on,
+            pauses=pauses,
         )
 
     start = raw.get("start") or {}

@@ -82,6 +82,9 @@ ACTIONS: dict[str, str] = {
     "handover": "交接",
     "kind": "类型",
     "reply_copied": "复制话术",
+    "task_dropped": "取消待办",
+    "kept": "保留未完成事项",
+    "money": "金额",
 }
 
 

@@ -1,24 +1,33 @@
 """Applying an SOP outcome to a case, in one transaction.
 
-The decided path and outcome become case events; the case kind and status change; the
-outcome's timers start (a refund's auto-agree clock from the application time the agent
-gives); the outcome's register rows are created for the agent to complete; the checklist
-becomes tasks on the case. Either all of it is saved or none of it.
+The decided path and outcome become case events; the case kind (with its clocks) and status
+change; the money rules are checked here, whoever applies the outcome; the outcome's timers
+start (a refund's clock from the application time the agent gives) and the platform refund
+status follows them; what an earlier outcome started and this one does not need ends, with
+an event saying why; the register rows are created for the agent to complete; the checklist
+becomes tasks. Either all of it is saved or none of it. What changed that the agent did not
+type is returned in words, so the screen can say it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import Session
+
 from console.cases import Cases
 from console.db import StoreError
-from console.models import Case, CaseTask, Note, ProblemEntry, ReshipEntry, ReturnEntry
-from console.sop import Outcome, Step
-from console.vocab import KINDS, REFUND_STATUSES
+from console.models import Case, Note, ProblemEntry, ReshipEntry, ReturnEntry
+from console.sla import shop_time
+from console.sop import Money, Outcome, Rules, Step, check_money, money_needs, parse_amount, yuan
+from console.vocab import REFUND_STATUSES
 
 # The registers kept in the console, by the names the SOP uses.
 REGISTER_MODELS = {"退件表": ("return", ReturnEntry), "重发单": ("reship", ReshipEntry), "售后问题表": ("problem", ProblemEntry)}
+
+FIRST_REPLY_BY_OUTCOME = "按SOP答复了买家并应用结果,记为首次回复"
 
 
 @dataclass
@@ -26,6 +35,7 @@ class Applied:
     case: Case
     rows: list[tuple[str, int]] = field(default_factory=list)  # (register key, row id) to complete
     memo: str = ""
+    changes: list[str] = field(default_factory=list)  # what the console did, in words
 
 
 def path_text(path: tuple[Step, ...] | list[Step]) -> str:
@@ -40,61 +50,65 @@ def apply_outcome(
     agent: str,
     memo: str,
     start_at: datetime | None = None,
+    *,
+    money: Money | None = None,
+    rules: Rules | None = None,
+    facts: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
 ) -> Applied:
     """Record the decision on the case. `start_at` is when the platform timers started
-    (the buyer's refund application, the order time for an unpaid order); default now."""
+    (the buyer's refund application, the order time for an unpaid order); default now.
+    `money` carries the amounts of an outcome that pays the buyer; `facts` the facts the
+    walk collected by key (a `product` fills the case's product when it has none)."""
     now = cases.clock.now()
     if start_at is not None and start_at > now:
         raise StoreError("开始时间不能晚于现在")
-    policy = cases.policy
-    refund_status_of = {kind: status for status, kinds in policy.refund_clocks.items() for kind in kinds}
+    money = money or Money()
     c = cases
+    origin = f"sop:{outcome.flow_id}.{outcome.node_id}"
+    changes: list[str] = []
     applied_rows: list[tuple[str, object]] = []
     with cases.db.write() as s:
-        case = c._load(s, case_id)  # noqa: SLF001 - one unit of work with the case's own helpers
+        case = c._load(s, case_id, expected_version)  # noqa: SLF001 - one unit of work with the case's own helpers
         if not case.is_open:
             raise StoreError("工单已解决或关闭,请先重新打开再按 SOP 处理")
+        # The money rules hold whoever applies the outcome (the screen only warns earlier).
+        verdict = check_money(outcome, money, rules)
+        if not verdict:
+            raise StoreError(verdict.reason)
         c._event(s, case, agent, now, "sop_applied", outcome.flow_title, outcome.summary[:200],  # noqa: SLF001
                  f"{outcome.flow_title}: {path_text(path)}"[:2000])
         case.sop_step = f"{outcome.flow_id}.{outcome.node_id}"
-        if outcome.case_kind and outcome.case_kind != case.kind:
-            c._event(s, case, agent, now, "kind", KINDS.get(case.kind, case.kind),  # noqa: SLF001
-                     KINDS.get(outcome.case_kind, outcome.case_kind), "")
-            case.kind = outcome.case_kind
+        if outcome.case_kind:
+            changes += c._change_kind_in(s, case, outcome.case_kind, agent, now, why="SOP")  # noqa: SLF001
         # "Resolved" is left to the satisfaction question the screen asks next.
         status = "in_progress" if outcome.next_status == "resolved" else outcome.next_status
         if status and status != case.status:
             c._set_status(s, case, status, agent, now)  # noqa: SLF001
         if case.assignee is None:
             c._assign_in(s, case, agent, agent, now)  # noqa: SLF001
-        running = {d.kind for d in c._live(s, case)}  # noqa: SLF001
-        for kind in outcome.timers:
-            if kind in running:
-                continue
-            refund_status = refund_status_of.get(kind)
-            if refund_status is not None and case.refund_status != refund_status:
-                c._event(s, case, agent, now, "refund_status",  # noqa: SLF001
-                         REFUND_STATUSES.get(case.refund_status or "", "—"), REFUND_STATUSES[refund_status], "")
-                case.refund_status = refund_status
-            c._start(s, case, kind, start_at or now, agent, now)  # noqa: SLF001
+        if case.initiated_by == "buyer" and c._first_reply_in(s, case, agent, now, FIRST_REPLY_BY_OUTCOME):  # noqa: SLF001
+            changes.append("已记为首次回复 (按SOP答复买家)")
+        started = _start_timers(c, s, case, outcome, agent, now, start_at, origin, changes)
+        changes += _supersede(c, s, case, outcome, started, agent, now)
         if outcome.escalate and case.escalated_to is None:
             c._escalate_in(s, case, outcome.escalate, f"SOP: {outcome.summary}"[:200], agent, now)  # noqa: SLF001
-        if outcome.urgent and not case.urgent:
-            case.urgent = True
-            c._event(s, case, agent, now, "urgent", "否", "是", "SOP")  # noqa: SLF001
-        start = len(s.exec(_tasks_of(case_id)).all())
-        for i, text in enumerate(outcome.checklist):
-            s.add(CaseTask(case_id=case_id, position=start + i, text=text[:300], created_at=now))
+        if outcome.urgent and c._urgent_in(s, case, True, agent, now, why="SOP"):  # noqa: SLF001
+            changes.append("已标记加急,2小时内转给专员")
+        changes += _record_money(c, s, case, outcome, money, agent, now)
+        product = (facts or {}).get("product", "").strip()
+        if product and not case.product:
+            case.product = product[:200]
+        c._add_tasks_in(s, case, outcome.checklist, agent, now, origin=origin)  # noqa: SLF001
         for title in outcome.registers:
             entry = REGISTER_MODELS.get(title)
             if entry is None:
                 # Registers kept outside the console (催款明细表 …) become a task instead.
-                s.add(CaseTask(case_id=case_id, position=start + len(outcome.checklist), text=f"登记{title}",
-                               created_at=now))
+                c._add_tasks_in(s, case, [f"登记{title}"], agent, now, origin=origin)  # noqa: SLF001
                 continue
             key, model = entry
             row = model(case_id=case_id, created_at=now, created_by=agent, buyer_id=case.buyer_id,
-                        order_code=case.order_no or "", **_register_defaults(key, outcome))
+                        order_code=case.order_no or "", **_register_defaults(key, outcome, case))
             s.add(row)
             applied_rows.append((key, row))
             c._event(s, case, agent, now, "register", None, title, "由 SOP 生成,待补全")  # noqa: SLF001
@@ -104,22 +118,95 @@ def apply_outcome(
         c._touch(s, case, now)  # noqa: SLF001
         s.flush()
         rows = [(key, row.id) for key, row in applied_rows]
-    return Applied(case=case, rows=rows, memo=memo)
+    return Applied(case=case, rows=rows, memo=memo, changes=changes)
 
 
-def _tasks_of(case_id: int):
-    from sqlmodel import select
+def _start_timers(c: Cases, s: Session, case: Case, outcome: Outcome, agent: str, now: datetime,
+                  start_at: datetime | None, origin: str, changes: list[str]) -> set[str]:
+    """Start the outcome's clocks; a refund clock moves the platform refund status with it,
+    and an outcome that states a refund status (a refusal) sets it and its clock."""
+    policy = c.policy
+    status_of = {kind: status for status, kinds in policy.refund_clocks.items() for kind in kinds}
+    running = {d.kind for d in c._live(s, case)}  # noqa: SLF001
+    started: set[str] = set()
+    before = case.refund_status
+    if outcome.refund_status:
+        c._refund_in(s, case, outcome.refund_status, agent, now, start_at=start_at, origin=origin,  # noqa: SLF001
+                     why="SOP")
+        started |= set(policy.refund_clocks.get(outcome.refund_status, ()))
+    for kind in outcome.timers:
+        started.add(kind)
+        if kind in running:
+            continue  # already counting (e.g. from an earlier pass): it is not restarted
+        if kind in status_of:
+            c._refund_in(s, case, status_of[kind], agent, now, start_at=start_at, kind=kind,  # noqa: SLF001
+                         origin=origin, why="SOP")
+        else:
+            c._start(s, case, kind, start_at or now, agent, now, origin=origin)  # noqa: SLF001
+    if case.refund_status != before:
+        live = {d.kind: d for d in c._live(s, case)}  # noqa: SLF001
+        clock = next((live[k] for k in policy.refund_clocks.get(case.refund_status or "", ()) if k in live), None)
+        due = f",{policy.label(clock.kind)} 到期 {shop_time(clock.due_at, policy)}" if clock and clock.due_at else ""
+        changes.append(f"平台退款状态 {REFUND_STATUSES.get(before or '', '—')} → "
+                       f"{REFUND_STATUSES.get(case.refund_status or '', '—')}{due}")
+    return started
 
-    return select(CaseTask.id).where(CaseTask.case_id == case_id)
+
+def _supersede(c: Cases, s: Session, case: Case, outcome: Outcome, keep: set[str], agent: str,
+               now: datetime) -> list[str]:
+    """An earlier outcome's clocks and open checklist steps that this outcome does not carry on
+    end, each with an event naming what replaced it."""
+    why = f"被新的SOP结果取代: {outcome.summary}"[:200]
+    ended = []
+    for d in c._live(s, case):  # noqa: SLF001
+        if d.origin.startswith("sop:") and d.kind not in keep:
+            c._end(s, case, d, "cancelled", agent, now, why=why)  # noqa: SLF001
+            ended.append(c.policy.label(d.kind))
+    dropped = 0
+    for t in c._open_tasks(s, case):  # noqa: SLF001
+        if t.origin.startswith("sop:"):
+            t.dropped_at = now
+            s.add(t)
+            c._event(s, case, agent, now, "task_dropped", None, None, f"{t.text} ({why})"[:2000])  # noqa: SLF001
+            dropped += 1
+    out = []
+    if ended:
+        out.append("上一次SOP结果的计时已结束: " + "、".join(ended))
+    if dropped:
+        out.append(f"上一次SOP结果的 {dropped} 条待办已取消")
+    return out
 
 
-def _register_defaults(key: str, outcome: Outcome) -> dict[str, str]:
-    """What the outcome already says about the row; the agent fills in the rest."""
+def _record_money(c: Cases, s: Session, case: Case, outcome: Outcome, money: Money, agent: str,
+                  now: datetime) -> list[str]:
+    """The agreed amount and its base go on the case (replies are filled from them)."""
+    needs = money_needs(outcome)
+    if not needs.any:
+        return []
+    amount = yuan(parse_amount(money.amount))
+    case.agreed_amount = amount
+    words = f"{needs.amount} {amount} 元"
+    if money.base.strip():
+        base = yuan(parse_amount(money.base))
+        if needs.base_kind == "order":
+            case.order_amount = base
+        else:
+            case.item_value = base
+        words += f" ({needs.base} {base} 元)"
+    if money.postage.strip():
+        words += f" ({needs.postage} {yuan(parse_amount(money.postage))} 元)"
+    c._event(s, case, agent, now, "money", None, words[:200], outcome.summary[:2000])  # noqa: SLF001
+    return [f"已记下{words}"]
+
+
+def _register_defaults(key: str, outcome: Outcome, case: Case) -> dict[str, str]:
+    """What the outcome and the case already say about the row; the agent fills in the rest."""
     if key == "return":
         return {"solution": "、".join(outcome.buyer_gets)[:100], "remarks": outcome.summary[:500],
-                "return_type": _return_type(outcome)}
+                "return_type": _return_type(outcome), "product": case.product[:200],
+                "total": case.agreed_amount or ""}
     if key == "reship":
-        return {"reason": outcome.summary[:200]}
+        return {"reason": outcome.summary[:200], "product": case.product[:200]}
     return {"solution": outcome.summary[:200], "problem_type": _problem_type(outcome)}
 
 

@@ -37,6 +37,13 @@ def db(db_path) -> Database:
     database.dispose()
 
 
+# The team the tests work with: cases are assigned and handed over only to known agents.
+TEAM = ("小王", "阿珍", "老陈")
+
+
 @pytest.fixture
 def cases(db, policy, clock) -> Cases:
-    return Cases(db, policy, clock)
+    store = Cases(db, policy, clock)
+    for name in TEAM:
+        store.ensure_agent(name)
+    return store

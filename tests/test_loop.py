@@ -74,7 +74,18 @@ def test_unsatisfied_reopens_and_escalates_to_senior(cases, clock):
     assert case.status == "in_progress" and case.is_open
     assert case.escalated_to == "senior" and "补偿太少" in case.escalation_reason
     actions = [e.action for e in cases.get(case.id).events]
-    assert "satisfaction" in actions and "reopened" in actions and "escalated" in actions
+    assert "satisfaction" in actions and "escalated" in actions
+    # Its solution clock runs on: the buyer is still waiting for a solution.
+    assert [d.kind for d in cases.get(case.id).running] == ["solution"]
+
+
+def test_unsatisfied_after_a_kept_resolve_reopens(cases, clock):
+    case = _new(cases)
+    cases.add_tasks(case.id, ["退运费"], "小王")
+    cases.resolve(case.id, "satisfied", "小王", leftovers="keep")
+    case = cases.resolve(case.id, "unsatisfied", "小王", reason="运费没退")
+    assert case.status == "in_progress"
+    assert "reopened" in [e.action for e in cases.get(case.id).events]
 
 
 def test_complaint_flow(cases):

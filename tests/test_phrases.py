@@ -21,6 +21,7 @@ from console.phrases import (
     parse_text,
 )
 from console.phrases.pinyin import CHAR_READINGS, DOMAIN_WORDS, _char, _table, pinyin_of
+from console.phrases.placeholders import MARKER
 
 # ---- the shipped library ----
 
@@ -144,13 +145,25 @@ def test_fill_does_not_expand_braces_inside_values():
     assert fill("没有占位符 {不是名字}") == "没有占位符 {不是名字}"
 
 
-@given(st.text(), st.dictionaries(st.sampled_from(sorted(PLACEHOLDERS)), st.text()))
-def test_fill_never_raises_and_leaves_no_known_placeholder(text, values):
-    out = fill(text, values)
-    for name in PLACEHOLDERS:
-        if f"{{{name}}}" in out:
-            # only possible when a value itself contained the placeholder text
-            assert any(f"{{{name}}}" in str(v) for v in values.values()) or f"{{{name}}}" in text
+_LITERAL = st.text(alphabet=st.characters(blacklist_characters="{}"), max_size=8)
+_PIECES = st.lists(st.one_of(_LITERAL, st.sampled_from(sorted(PLACEHOLDERS)).map(lambda n: "{" + n + "}")),
+                   min_size=1, max_size=8).filter(lambda parts: any(p.startswith("{") for p in parts))
+
+
+@given(_PIECES, st.dictionaries(st.sampled_from(sorted(PLACEHOLDERS)), st.text()))
+def test_fill_never_raises_and_leaves_no_known_placeholder(pieces, values):
+    # A template built from plain text and placeholders: each placeholder becomes its value,
+    # or the visible marker when the value is missing or blank; the plain text stays as it is.
+    expected = []
+    for piece in pieces:
+        name = piece[1:-1] if piece.startswith("{") and piece.endswith("}") and piece[1:-1] in PLACEHOLDERS else None
+        if name is None:
+            expected.append(piece)
+        elif str(values.get(name, "")).strip():
+            expected.append(str(values[name]).strip())
+        else:
+            expected.append(MARKER.format(PLACEHOLDERS[name]))
+    assert fill("".join(pieces), values) == "".join(expected)
 
 
 # ---- pinyin ----

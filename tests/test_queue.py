@@ -49,7 +49,7 @@ def test_filters(db, cases, clock):
 
 def test_closed_cases_leave_the_queue_but_search_finds_them(db, cases):
     a = _case(cases, "阿狸", "3712345678901234567")
-    cases.set_status(a.id, "closed", "小王")
+    cases.set_status(a.id, "closed", "小王", leftovers="drop")
     reader = QueueReader(db, "小王")
     assert reader.count(QueueFilter(), T0) == 0
     assert [r.id for r in reader.page(QueueFilter(search="阿"), T0, 0, 10)] == [a.id]
@@ -60,7 +60,7 @@ def test_closed_cases_leave_the_queue_but_search_finds_them(db, cases):
 
 def test_search_puts_open_cases_first(db, cases):
     old = _case(cases, "阿狸1", "1111111111")
-    cases.set_status(old.id, "closed", "小王")
+    cases.set_status(old.id, "closed", "小王", leftovers="drop")
     new = _case(cases, "阿狸2", "2222222222")
     reader = QueueReader(db, "小王")
     assert [r.id for r in reader.page(QueueFilter(search="阿狸"), T0, 0, 10)] == [new.id, old.id]

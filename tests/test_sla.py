@@ -26,8 +26,13 @@ def test_shipped_policy_has_every_limit_from_the_domain(policy):
     assert c["refund_auto_agree_shipped"].duration == timedelta(days=7)
     assert c["unpaid_close"].duration == timedelta(days=3)
     assert c["buyer_unreachable"].duration == timedelta(days=4)
-    for kind in ("refund_auto_agree_paid", "refund_auto_agree_shipped", "unpaid_close", "buyer_unreachable"):
+    for kind in ("refund_auto_agree_paid", "refund_auto_agree_shipped", "unpaid_close"):
         assert c[kind].clock == "platform"
+        assert not c[kind].met_on and not c[kind].pauses  # nothing the shop does stops them
+    assert c["buyer_unreachable"].clock == "shop"  # the shop's own rule [004 疑难件]
+    # Only the solution clocks wait on the buyer; first response, urgent and promises never pause.
+    assert {k for k, r in c.items() if r.pauses} == {"solution", "dispute_solution"}
+    assert c["urgent_specialist"].met_on == {"specialist_assigned", "resolved"}
     for rule in c.values():
         assert timedelta(0) < rule.warn_before < rule.duration
     assert str(policy.timezone) == "Asia/Shanghai"

@@ -83,6 +83,13 @@ BROKEN = {
     "bad reply id": (flow_text(replies='["Refund-agree"]'), "a", "回复 id"),
     "unknown key": (flow_text(postage_bak='"shop"'), "a", "postage_bak"),
     "unknown buyer_gets": (flow_text(buyer_gets='["现金"]'), "a", "buyer_gets"),
+    # One rule for registers in every flow: a problem goes in 售后问题表, a reship in 重发单.
+    "registers off the rule": (flow_text(registers='[]'), "a", "registers 与统一规则不符"),
+    "reship without 重发单": (flow_text(buyer_gets='["重发"]'), "a", "应为 ['重发单', '售后问题表']"),
+    "unknown refund status": (flow_text(refund_status='"refused"'), "a", "refund_status"),
+    "refusal with an auto-agree clock": (flow_text(refund_status='"seller_refused"',
+                                                   timers='["refund_auto_agree_shipped"]'),
+                                         "a", "另一个退款状态的计时"),
 }
 
 
@@ -96,6 +103,14 @@ def test_broken_trees_fail_with_file_node_and_reason(sop_dir, capsys, case):
     assert lines, out
     assert any(f"[{node}]" in line and reason in line for line in lines), out
     assert "good" not in "".join(lines)
+
+
+def test_a_flow_that_is_not_a_problem_opens_no_problem_register(sop_dir, capsys):
+    text = flow_text("calls", registers='[]').replace('start = "q"', 'start = "q"\nproblem = false')
+    text = text.replace('registers = ["售后问题表"]', 'registers = []')
+    write(sop_dir, text, "calls.toml")
+    code, out = check(sop_dir, capsys)
+    assert code == 0, out
 
 
 def test_a_cycle_is_named_in_order(sop_dir, capsys):

@@ -123,18 +123,22 @@ def test_compensation_amounts_are_parsed():
 
 
 def test_price_difference_ladder_follows_the_training_examples():
-    ret = price_difference_offer("12")  # a return's postage
-    assert ret.first == D(10) and ret.ladder == (D(10), D(13), D(15))
-    exchange = price_difference_offer(24)  # both ways for an exchange
-    assert exchange.first == D(20) and exchange.ladder == (D(20), D(23), D(25))
-    assert "10 元 → 13 元 → 15 元" in ret.text() and "退货/换货" in ret.text()
+    # "补的差价必须在来回运费之内": 12 back -> 10; 24 both ways -> 20; 3–5 more, never above it [002].
+    ret = price_difference_offer("12", basis="退货寄回运费")
+    assert ret.first == D(10) and ret.ladder == (D(10), D(12))
+    exchange = price_difference_offer(24, basis="换货来回运费")
+    assert exchange.first == D(20) and exchange.ladder == (D(20), D(23), D(24))
+    text = ret.text().replace("\u00a0", " ")
+    assert "10 元 → 12 元" in text and "退货/换货" in text
+    assert "上限是退货寄回运费 12 元" in text  # the screen says which postage is the base
 
 
 @given(st.integers(min_value=2, max_value=500))
-def test_the_first_offer_is_always_below_the_postage(postage):
+def test_the_ladder_never_goes_above_the_postage(postage):
     offer = price_difference_offer(postage)
     assert 1 <= offer.first < postage
-    assert list(offer.ladder) == sorted(offer.ladder)
+    assert list(offer.ladder) == sorted(set(offer.ladder))
+    assert max(offer.ladder) <= postage
 
 
 def test_the_ladder_stops_at_the_compensation_cap():

@@ -32,18 +32,21 @@ async def test_search_by_initials_copy_with_a_number_key_and_find_it_on_the_case
         picker = app.screen
         first = picker.results[0].reply
         assert "抱歉" in first.title + first.text
+        clock.advance(9)
         await pilot.press("1")
         await settle(pilot)
-        # Copied; the case has no first reply yet, so the agent is offered to mark it.
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
-        await settle(pilot)
+        # Copied for a case with no first reply yet: the copy is the first reply, and it says so.
+        assert isinstance(app.screen, CaseScreen)
         assert app.last_copied and "抱歉" in app.last_copied
         copies = Replies(app.cases).copies(case.id)
         assert [(c.reply_ids, c.version, c.agent) for c in copies] == [(first.id, version_of(first.text), "小王")]
         detail = app.cases.get(case.id)
         assert "reply_copied" in [e.action for e in detail.events]
-        assert detail.case.first_replied_at is not None
+        assert detail.case.first_replied_at == clock.now()
+        first = [e for e in detail.events if e.action == "first_reply"]
+        assert [e.detail for e in first] == ["复制话术发给买家,记为首次回复"]
+        assert {d.kind: d.state for d in detail.deadlines}["first_response"] == "met"
+        assert any("已记为首次回复" in str(n.message) for n in app._notifications)
 
 
 async def test_append_fill_and_edit_with_a_forbidden_phrase(db, policy, clock, cases):

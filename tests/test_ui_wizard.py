@@ -11,7 +11,7 @@ from console.screens.queue import QueueScreen
 from console.screens.registers import RegisterForm
 from console.screens.wizard import WizardScreen
 from tests.conftest import T0
-from tests.ui_helpers import make_app, settle
+from tests.ui_helpers import make_app, settle, type_text
 
 SIZE = (130, 36)
 
@@ -35,9 +35,15 @@ async def test_full_run_applies_the_outcome_and_the_queue_shows_its_timer(db, po
         await pilot.press("backspace", "y")  # it can be resold after all
         await settle(pilot)
         assert app.screen.walk.done
-        await pilot.press("c")
+        # The outcome screen puts the cursor in its first field: what is typed lands there.
+        assert app.screen.focused is app.screen.query_one("#wiz-start", Input)
+        await type_text(pilot, "07:00")  # the buyer applied at 07:00
+        await pilot.press("tab")
+        await type_text(pilot, "128")  # the refund: the whole item
+        await pilot.press("tab")
+        await type_text(pilot, "128")  # what the order paid
+        await pilot.press("escape", "c")  # leave the fields; c copies the memo
         assert app.last_copied.startswith("2026-11-23 10:00 小王 | 退货SOP")
-        app.screen.query_one("#wiz-start", Input).value = "07:00"  # the buyer applied at 07:00
         await pilot.press("enter")
         await settle(pilot)
         # Register rows the outcome created open for the agent to complete.
@@ -170,3 +176,81 @@ async def test_a_broken_tree_makes_only_its_flow_unavailable(db, policy, clock, 
         await pilot.press("f", "2")  # another flow still works
         await settle(pilot)
         assert app.screen.walk is not None and app.screen.walk.flow.id == "return"
+
+
+async def test_esc_keeps_the_walk_and_typed_fields_for_next_time(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="return", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(CaseScreen(case.id))
+        await settle(pilot)
+        await pilot.press("w", "2", "3", "3", "2", "y")  # to the no-reason return outcome
+        await settle(pilot)
+        assert app.screen.walk.done
+        await type_text(pilot, "07:00")
+        await pilot.press("escape", "escape")  # leave the field, then the wizard
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WizardScreen) and screen.walk.done
+        assert [s.answer for s in screen.walk.path][:2] == ["已经收到", "买家原因:无理由退货"]
+        assert screen.query_one("#wiz-start", Input).value == "07:00"
+    # A new console (the terminal was closed) finds the same progress in the database.
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        assert app.screen.walk.done and len(app.screen.walk.path) == 4
+
+
+async def test_a_refusal_is_shown_above_the_keys_with_its_field_focused_at_80x24(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="complaint", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        from console.screens.wizard import sop_library
+        from console.sop import Walk
+
+        app.push_screen(WizardScreen(case.id, "complaint"))
+        await settle(pilot)
+        screen = app.screen
+        flow = sop_library().flows["complaint"]
+        screen.walk = _walk_to(Walk.start(flow), "done_compensation")
+        screen._paint()  # noqa: SLF001
+        await settle(pilot)
+        amount = screen.query_one("#wiz-amount", Input)
+        assert screen.focused is amount  # the first empty field takes what is typed
+        await type_text(pilot, "40")
+        await pilot.press("enter")  # 宝贝价值 not given: refused, and the cursor goes there
+        await settle(pilot)
+        error = screen.query_one("#wiz-error")
+        assert "宝贝价值" in str(error.render())
+        assert screen.focused is screen.query_one("#wiz-base", Input)
+        await type_text(pilot, "100")
+        await pilot.press("enter")  # above the 30 % cap: refused
+        await settle(pilot)
+        assert "上限 30 元" in str(error.render())
+        # Wherever the form scrolled, the refusal is on screen, right above the key bar.
+        assert 0 <= error.region.y < 24 and error.region.height >= 1
+        assert app.cases.get(case.id).case.sop_step is None
+
+
+async def test_the_agreed_amount_fills_the_replies(db, policy, clock, cases):
+    from console.screens.phrases import case_values
+    from console.sop import Money
+    from console.wizard import apply_outcome
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="complaint", channel="phone", product="保湿面霜"), "小王")
+    from console.screens.wizard import sop_library
+    from console.sop import Walk
+
+    walk = _walk_to(Walk.start(sop_library().flows["complaint"]), "done_compensation")
+    apply_outcome(cases, case.id, walk.outcome, walk.path, "小王", "m", money=Money("20", "100"))
+    app = make_app(db, policy, clock)
+    app.return_address = "浙江省杭州市余杭区某某路1号 售后部 0571-00000000"
+    async with app.run_test(size=SIZE):
+        values = case_values(app, case.id)
+    assert values["amount"] == "20" and values["product"] == "保湿面霜"
+    assert values["solution"] == walk.outcome.summary
+    assert values["return_address"].startswith("浙江省杭州市")

@@ -45,31 +45,47 @@ def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
 
 
 def case_values(app, case_id: int | None) -> dict[str, str]:
-    """Placeholder values from the case; what the case does not know stays a visible marker."""
+    """Placeholder values from everything the case and the wizard know; what nobody knows yet
+    stays a visible 【待填】 marker."""
     values = {"agent_name": app.agent}
     if app.shop_name:
         values["shop_name"] = app.shop_name
+    address = getattr(app, "return_address", "")
+    if address:
+        values["return_address"] = address
     if case_id is None:
         return values
     detail = app.cases.get(case_id)
     c = detail.case
-    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_id, order_no=c.order_no or "")
+    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_id, order_no=c.order_no or "",
+                  product=c.product, amount=c.agreed_amount or "")
     running = [d for d in detail.running if d.due_at is not None]
     if running:
         values["deadline"] = running[0].due_at.astimezone(app.policy.timezone).strftime("%m月%d日%H:%M")
+    outcome = _outcome_of(c.sop_step)
+    if outcome is not None:
+        values["solution"] = outcome.summary
     return values
+
+
+def _outcome_of(step: str | None):
+    """The SOP outcome a case was last decided by, if its tree still has it."""
+    if not step:
+        return None
+    from console.screens.wizard import sop_library
+
+    flow_id, _, node_id = step.partition(".")
+    flow = sop_library().flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow else None
+    return node.outcome if node is not None else None
 
 
 def boost_for(case_step: str | None, lib: Library) -> list[str]:
     """Replies linked to the case's current SOP step: those the step names, then those naming it."""
     if not case_step:
         return []
-    from console.screens.wizard import sop_library
-
-    flow_id, _, node_id = case_step.partition(".")
-    flow = sop_library().flows.get(flow_id)
-    node = flow.nodes.get(node_id) if flow else None
-    named = list(node.outcome.replies) if node is not None and node.outcome is not None else []
+    outcome = _outcome_of(case_step)
+    named = list(outcome.replies) if outcome is not None else []
     return list(dict.fromkeys(named + lib.for_step(case_step)))
 
 
@@ -302,24 +318,15 @@ class PhrasePicker(Screen[None]):
             ids = [r.id for r in replies]
             versions = [version_of(r.text) for r in replies]
             app.write(lambda: Replies(app.cases).record_copy(case_id, ids, versions, text, app.agent, edited),
-                      lambda _row: self._after_copy())
+                      self._after_copy)
 
         app.copy_text(text, copied)
 
-    def _after_copy(self) -> None:
-        from console.screens.dialogs import ConfirmDialog
-
-        app = self.app
-        case_id = self.case_id
+    def _after_copy(self, copied) -> None:
         self.dismiss_picker()
-        if case_id is None:
-            return
-        if app.cases.get(case_id).case.first_replied_at is None:
-            app.push_screen(
-                ConfirmDialog("这个工单还没有标记首次回复。现在标记吗?", yes="标记已首次回复", no="不用"),
-                lambda yes: yes and app.write(lambda: app.cases.mark_first_reply(case_id, app.agent),
-                                              lambda _c: app.notify("已标记首次回复")),
-            )
+        if copied.first_reply:
+            # Said where the agent looks: the copy itself was the first reply.
+            self.app.notify(f"工单 #{self.case_id} 已记为首次回复 (复制话术即算回复买家)", markup=False)
 
     def dismiss_picker(self) -> None:
         if self.app.screen is self:

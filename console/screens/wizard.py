@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from console.sop import (
-    GOODS_RETURN,
-    Flow,
-    Library,
-    Walk,
-    check_compensation,
-    check_refund,
-    load_library,
-    price_difference_offer,
-)
+from console.db import StoreError
+from console.notes import Notes
+from console.sop import GOODS_RETURN, Flow, Library, Walk, load_library
 from console.textsafe import inert
-from console.vocab import KINDS, STATUSES, label
+from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
 from console.widgets.keybar import KeyBar
+from console.widgets.outcome_form import OutcomeForm
+
+# The walk so far is a draft per agent and case, like the notes: Esc or a closed terminal
+# loses no answers. Saved a moment after each change.
+DRAFT_SECONDS = 0.4
+
+
+def draft_place(case_id: int) -> str:
+    return f"wizard:{case_id}"
 
 _library: Library | None = None
 
@@ -56,7 +59,8 @@ class WizardScreen(Screen[None]):
         Binding("enter", "apply", "应用到工单", id="wizard.apply"),
         Binding("c", "copy_memo", "复制备注", id="wizard.memo", tooltip="复制一行备注,贴到千牛订单备注"),
         Binding("ctrl+s", "submit_facts", "提交信息", priority=True, id="wizard.facts"),
-        Binding("escape", "leave", "返回", id="wizard.leave"),
+        Binding("escape", "leave", "返回(保留进度)", id="wizard.leave",
+                tooltip="在输入框里先离开输入框;再按返回,已答的步骤保留到下次打开"),
     ]
 
     def __init__(self, case_id: int | None = None, flow_id: str | None = None) -> None:
@@ -65,6 +69,12 @@ class WizardScreen(Screen[None]):
         self.flow_id = flow_id
         self.walk: Walk | None = None
         self._facts_node: str | None = None
+        self.detail = None
+        self._restoring: dict | None = None
+        self._draft_timer = None
+        self._applied = False
+        self._focused_outcome: str | None = None
+        self._last_body = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="wiz-title")
@@ -74,35 +84,111 @@ class WizardScreen(Screen[None]):
                 yield Static(id="wiz-node")
                 yield Vertical(id="wiz-facts")
                 yield Static(id="wiz-outcome")
-                with Vertical(id="wiz-checks"):
-                    yield Label("", id="wiz-start-label", classes="field-label")
-                    yield Input(id="wiz-start", placeholder="2026-11-23 14:03 或 14:03,留空=现在")
-                    yield Label("", id="wiz-amount-label", classes="field-label")
-                    yield Input(id="wiz-amount", placeholder="金额 (元)")
-                    yield Input(id="wiz-base", placeholder="商品价值 / 订单金额 (元)")
-                yield Static(id="wiz-error")
+                yield OutcomeForm(id="wiz-checks")
             with VerticalScroll(id="wiz-side"):
                 yield Static(id="wiz-hint")
+        # Outside the scrolling column, right above the keys: a refusal is always in view.
+        yield Static(id="wiz-error")
         yield KeyBar()
 
     def on_mount(self) -> None:
         library = sop_library()
-        flow = library.flows.get(self.flow_id or "")
-        if flow is None and self.case_id is not None:
-            flow = flow_for_kind(library, self.app.cases.get(self.case_id).case.kind)
+        if self.case_id is not None:
+            self.detail = self.app.cases.get(self.case_id)
+        saved = self._stored_draft()
+        flow = library.flows.get(self.flow_id or saved.get("flow") or "")
+        if flow is None and self.detail is not None:
+            flow = flow_for_kind(library, self.detail.case.kind)
         if flow is None:
             self.call_after_refresh(self.action_switch_flow)
         else:
             self._start(flow)
+            if saved.get("flow") == flow.id:
+                self._resume(flow, saved)
         self._paint()
 
+    def reload(self) -> None:
+        """The case changed (here or at another desk): what applying will do may have too."""
+        if self.case_id is None or self._applied:
+            return
+        try:
+            self.detail = self.app.cases.get(self.case_id)
+        except StoreError:
+            return
+        self._paint()
+
+    # ---- the draft ---------------------------------------------------------------------
+
+    def _stored_draft(self) -> dict:
+        if self.case_id is None:
+            return {}
+        try:
+            body = Notes(self.app.cases).draft(self.app.agent, draft_place(self.case_id))
+            data = json.loads(body) if body else {}
+        except (StoreError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _resume(self, flow: Flow, saved: dict) -> None:
+        walk = Walk.replay(flow, saved.get("steps"))
+        if walk is None:
+            self._error("上次的进度和现在的流程对不上了(流程改过),请重新回答。")
+            return
+        self.walk = walk
+        self._restoring = saved
+        if walk.path:
+            self.app.notify(f"已恢复上次的进度: {flow.title} 第 {len(walk.path)} 步 (按 r 重来)", markup=False)
+
+    def _draft_body(self) -> str:
+        w = self.walk
+        if w is None or (not w.path and not any(self._form().values().values())):
+            return ""
+        facts = {i.id.removeprefix("fact-"): i.value for i in self.query_one("#wiz-facts").query(Input) if i.id}
+        return json.dumps({"flow": w.flow.id, "steps": w.to_data(), "form": self._form().values(),
+                           "facts": facts}, ensure_ascii=False)
+
+    def _changed(self) -> None:
+        """Something the agent answered or typed changed: save the draft shortly."""
+        if self.case_id is None or self._applied:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        # Taken now, while the fields exist: unmounting may need it after they are gone.
+        self._last_body = self._draft_body()
+        self._draft_timer = self.set_timer(DRAFT_SECONDS, self._save_draft_now)
+
+    def _save_draft_now(self) -> None:
+        self._draft_timer = None
+        self._persist(self._last_body)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-draft")
+    def _persist(self, body: str) -> None:
+        try:
+            Notes(self.app.cases).save_draft(self.app.agent, draft_place(self.case_id), body)
+        except StoreError as exc:
+            self.app.call_from_thread(self.app.notify, f"向导进度没存上: {exc.message}", markup=False,
+                                      severity="warning")
+
+    def on_unmount(self) -> None:
+        # Leaving (or the console closing) with a save pending: write it now.
+        if self._draft_timer is not None and self.case_id is not None and not self._applied:
+            self._draft_timer.stop()
+            try:
+                Notes(self.app.cases).save_draft(self.app.agent, draft_place(self.case_id), self._last_body)
+            except StoreError:
+                pass
+
     # ---- state -----------------------------------------------------------------------------
+
+    def _form(self) -> OutcomeForm:
+        return self.query_one(OutcomeForm)
 
     def _start(self, flow: Flow) -> None:
         self.flow_id = flow.id
         self.walk = Walk.start(flow)
         self._error("")
         self._paint()
+        self._changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         w = self.walk
@@ -127,8 +213,8 @@ class WizardScreen(Screen[None]):
         title = Text.assemble((" SOP 向导 ", "bold reverse"))
         if w is not None:
             title.append(f"  {w.flow.title}", style="bold cyan")
-        if self.case_id is not None:
-            c = self.app.cases.get(self.case_id).case
+        if self.detail is not None:
+            c = self.detail.case
             title.append(f"  工单 #{c.id} 买家 ")
             title.append(inert(c.buyer_id), style="bold")
             title.append(f"  {label(KINDS, c.kind)}/{label(STATUSES, c.status)}")
@@ -153,7 +239,8 @@ class WizardScreen(Screen[None]):
             node_box.update("")
             facts.remove_children()
             self._facts_node = None
-            hint.append("按 Enter 应用到工单,c 复制一行备注,Backspace 改上一步。", style="dim")
+            hint.append("填好上面的格子后按 Enter 应用到工单。\n"
+                        "Esc 离开输入框后: c 复制一行备注,Backspace 改上一步,r 重来。", style="dim")
             self.query_one("#wiz-hint", Static).update(hint)
             return
         node = w.node
@@ -176,6 +263,8 @@ class WizardScreen(Screen[None]):
             self._facts_node = node.id
             facts.remove_children()
             previous = dict(w.previous(node.id).values) if w.previous(node.id) else {}
+            if self._restoring and isinstance(self._restoring.get("facts"), dict):
+                previous.update({str(k): str(v) for k, v in self._restoring["facts"].items()})
             widgets = []
             for f in node.fields:
                 widgets.append(Label(f"{f.label}{' *' if f.required else ''}", classes="field-label"))
@@ -203,11 +292,12 @@ class WizardScreen(Screen[None]):
         w = self.walk
         assert w is not None
         box = self.query_one("#wiz-outcome", Static)
-        checks = self.query_one("#wiz-checks")
+        form = self._form()
         o = w.outcome
         if o is None:
             box.update("")
-            checks.display = False
+            form.display = False
+            self._focused_outcome = None
             return
         policy = self.app.policy
         table = Table.grid(padding=(0, 2))
@@ -224,6 +314,8 @@ class WizardScreen(Screen[None]):
             ("工单", f"类型 {label(KINDS, o.case_kind)} · 状态 {label(STATUSES, o.next_status)}"),
             ("适用话术", _reply_titles(o.replies) + "  (Ctrl+R 打开话术)" if o.replies else "—"),
         ]
+        if o.refund_status:
+            rows.append(("平台退款", f"→ {REFUND_STATUSES[o.refund_status]} (现在就在千牛操作)"))
         if o.note:
             rows.append(("注意", o.note))
         for name, value in rows:
@@ -232,31 +324,42 @@ class WizardScreen(Screen[None]):
         for i, item in enumerate(o.checklist, 1):
             steps.append(f"{i}. {item}\n")
         table.add_row("下一步", steps)
+        effects = self._effects()
+        if effects:
+            table.add_row(Text("应用后", style="bold yellow"), Text("\n".join(effects), style="yellow"))
         out = Table.grid()
         out.add_row(Text(f"\n结果: {o.summary}", style="bold green"))
         out.add_row(table)
         box.update(out)
-        checks.display = True
-        start_label = self.query_one("#wiz-start-label", Label)
-        start = self.query_one("#wiz-start", Input)
-        start.display = start_label.display = bool(o.timers)
-        if o.timers:
-            what = "买家申请退款的时间" if any(t.startswith("refund") for t in o.timers) else (
-                "下单时间" if "unpaid_close" in o.timers else "计时开始时间")
-            start_label.update(f"{what} (店铺时间,留空=现在)")
-        amount_label = self.query_one("#wiz-amount-label", Label)
-        amount, base = self.query_one("#wiz-amount", Input), self.query_one("#wiz-base", Input)
-        needs_amount = o.compensation or o.price_difference or o.refund_scope == "whole_order"
-        amount_label.display = amount.display = base.display = needs_amount
-        if o.price_difference:
-            amount_label.update(f"退差价: 输入这单退回要付的运费得到出价阶梯;填商品价值则按 {self._cap_percent()}% 上限封顶")
-            amount.placeholder, base.placeholder = "运费 (元)", "商品价值 (元,可选)"
-        elif o.compensation:
-            amount_label.update(f"补偿金额 / 商品价值 (补偿最多为商品价值的 {self._cap_percent()}%)")
-            amount.placeholder, base.placeholder = "补偿金额 (元)", "商品价值 (元)"
-        elif o.refund_scope == "whole_order":
-            amount_label.update("未收到货的退款必须整单退: 退款金额 / 订单实付金额 (可选,填了就检查)")
-            base.placeholder = "订单实付金额 (元)"
+        what = "买家申请退款的时间" if any(t.startswith("refund") for t in o.timers) else (
+            "下单时间" if "unpaid_close" in o.timers else "计时开始时间")
+        form.show(o, sop_library().rules, self.detail.case if self.detail else None, what)
+        if self._restoring and isinstance(self._restoring.get("form"), dict):
+            form.restore(self._restoring["form"])
+            form.check()
+        self._restoring = None
+        if form.display and self._focused_outcome != o.node_id:
+            self._focused_outcome = o.node_id
+            self.call_after_refresh(form.focus_first)
+
+    def _effects(self) -> list[str]:
+        """What applying will do that the agent did not type, said before Enter."""
+        w, d = self.walk, self.detail
+        if w is None or w.outcome is None or d is None:
+            return []
+        o, c, policy = w.outcome, d.case, self.app.policy
+        out = []
+        if c.first_replied_at is None and c.initiated_by == "buyer":
+            out.append("记为已首次回复 (按SOP答复了买家)")
+        if o.case_kind != c.kind:
+            out.append(f"类型 {label(KINDS, c.kind)} → {label(KINDS, o.case_kind)},时限随类型改变")
+        old = [x for x in d.running if x.origin.startswith("sop:") and x.kind not in o.timers]
+        if old:
+            out.append("结束上一次SOP结果的计时: " + "、".join(policy.label(x.kind) for x in old))
+        tasks = [t for t in d.tasks if t.done_at is None and t.origin.startswith("sop:")]
+        if tasks:
+            out.append(f"取消上一次SOP结果的 {len(tasks)} 条待办")
+        return out
 
     def _cap_percent(self) -> str:
         return f"{sop_library().rules.compensation_max_ratio * 100:.0f}"
@@ -269,6 +372,7 @@ class WizardScreen(Screen[None]):
     def _after(self, verdict) -> None:
         self._error("" if verdict.ok else verdict.reason)
         self._paint()
+        self._changed()
 
     def action_answer(self, n: int) -> None:
         if self.walk and not self.walk.done and self.walk.node.type == "question":
@@ -299,41 +403,11 @@ class WizardScreen(Screen[None]):
         elif self.walk and self.walk.done:
             self.action_apply()
 
-    @on(Input.Changed, "#wiz-amount, #wiz-base")
-    def _amounts_changed(self) -> None:
-        self._check_amounts()
-
-    def _check_amounts(self) -> bool:
-        """The money rules: True when applying may go on."""
-        o = self.walk.outcome if self.walk else None
-        if o is None:
-            return True
-        amount = self.query_one("#wiz-amount", Input).value.strip()
-        base = self.query_one("#wiz-base", Input).value.strip()
-        rules = sop_library().rules
-        if o.price_difference and amount:
-            try:
-                offer = price_difference_offer(amount, rules, base or None)
-            except ValueError as exc:
-                self._error(str(exc))
-                return False
-            self.query_one("#wiz-error", Static).update(Text(offer.text(), style="bold green"))
-            return True
-        if o.compensation and (amount or base):
-            if not (amount and base):
-                self._error("请同时填写补偿金额和商品价值")
-                return False
-            verdict = check_compensation(amount, base, rules)
-        elif o.refund_scope == "whole_order" and (amount or base):
-            if not (amount and base):
-                self._error("请同时填写退款金额和订单实付金额")
-                return False
-            verdict = check_refund(amount, base, o.refund_scope, rules)
-        else:
-            self._error("")
-            return True
-        self._error("" if verdict.ok else verdict.reason)
-        return verdict.ok
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input.id in ("wiz-start", "wiz-postage", "wiz-amount", "wiz-base"):
+            self._form().check()
+        self._changed()
 
     def action_back(self) -> None:
         if self.walk and self.walk.path:
@@ -344,6 +418,7 @@ class WizardScreen(Screen[None]):
             self.walk.restart()
             self._error("")
             self._paint()
+            self._changed()
 
     def action_switch_flow(self) -> None:
         from console.screens.dialogs import ChoiceDialog, ConfirmDialog
@@ -382,6 +457,13 @@ class WizardScreen(Screen[None]):
         if self.walk and self.walk.done:
             self.app.copy_text(self._memo())
 
+    def _refuse(self, message: str, field: str | None = None) -> None:
+        """Refuse where the agent is looking: the line above the keys, the field to fix focused."""
+        self._error(message)
+        if field is not None:
+            self._form().field(field).focus()
+        self.app.bell()
+
     def action_apply(self) -> None:
         from console.intake import parse_shop_time
         from console.wizard import apply_outcome
@@ -391,28 +473,41 @@ class WizardScreen(Screen[None]):
             return
         app = self.app
         if self.case_id is None:
-            self._error("没有打开工单: 请从工单里按 w 打开向导再应用。可以按 c 复制备注。")
+            self._refuse("没有打开工单: 请从工单里按 w 打开向导再应用。可以按 c 复制备注。")
             return
-        if not self._check_amounts():
-            return
-        start_text = self.query_one("#wiz-start", Input).value.strip()
+        form = self._form()
+        start_text = form.start_text()
         start_at = None
         if start_text:
             start_at = parse_shop_time(start_text, app.policy, app.now())
             if start_at is None:
-                self._error("时间格式: 2026-11-23 14:03 或 14:03")
+                self._refuse(f"时间“{start_text}”看不懂: 请写 2026-11-23 14:03 或 14:03,留空=现在", "start")
                 return
-        outcome, path, memo = w.outcome, w.path, self._memo()
-        amount = self.query_one("#wiz-amount", Input).value.strip()
-        if amount and (outcome.price_difference or outcome.compensation):
+            if start_at > app.now():
+                self._refuse("开始时间不能晚于现在", "start")
+                return
+        allowed, field = form.check()
+        if not allowed:
+            from console.sop import check_money
+
+            self._refuse(check_money(w.outcome, form.money(), sop_library().rules).reason, field)
+            return
+        outcome, path, memo, money = w.outcome, w.path, self._memo(), form.money()
+        if money.amount:
             # What was agreed goes into the memo colleagues read in the order backend.
-            memo += f" | {'运费' if outcome.price_difference else '补偿'}金额: {amount} 元"
+            memo += f" | 金额: {money.amount} 元"
+        facts = w.fact_values()
+        rules = sop_library().rules
+        version = self.detail.case.version if self.detail else None
 
         def done(applied) -> None:
             from console.screens.case import CaseScreen
             from console.screens.registers import RegisterForm
 
-            app.notify("已按 SOP 记录到工单", markup=False)
+            self._applied = True
+            self._persist("")  # the walk is on the case now; no draft to come back to
+            app.notify("已按 SOP 记录到工单" + "".join(f"\n· {x}" for x in applied.changes), markup=False,
+                       timeout=10)
             app.pop_screen()
             screen = app.screen
             # Registers the outcome filled: open a form for the rest of each row.
@@ -421,9 +516,28 @@ class WizardScreen(Screen[None]):
             if outcome.next_status == "resolved" and isinstance(screen, CaseScreen):
                 screen.call_after_refresh(screen.ask_satisfaction)
 
-        app.write(lambda: apply_outcome(app.cases, self.case_id, outcome, path, app.agent, memo, start_at), done)
+        def failed(message: str) -> None:
+            self._refuse(message)
+
+        app.write(lambda: apply_outcome(app.cases, self.case_id, outcome, path, app.agent, memo, start_at,
+                                        money=money, rules=rules, facts=facts, expected_version=version),
+                  done, failed)
 
     def action_leave(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input):
+            # First Esc leaves the field, so letters work as keys again; the second leaves.
+            self.query_one("#wiz-main").focus()
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+            if self.case_id is not None:
+                body = self._last_body
+                app = self.app
+                app.write(lambda: Notes(app.cases).save_draft(app.agent, draft_place(self.case_id), body))
+        if self.walk is not None and self.walk.path and self.case_id is not None:
+            self.app.notify("向导进度已保留,下次按 w 接着做", markup=False)
         self.app.pop_screen()
 
 

@@ -22,12 +22,17 @@ from console.sop.model import (
 from console.sop.outline import outline_lines
 from console.sop.rules import (
     AmountError,
+    Money,
+    MoneyNeeds,
     PriceOffer,
     check_compensation,
+    check_money,
     check_refund,
     compensation_cap,
     load_rules,
+    money_needs,
     parse_amount,
+    postage_basis,
     price_difference_offer,
     yuan,
 )
@@ -35,8 +40,9 @@ from console.sop.walk import Step, Walk, memo_line
 
 __all__ = [
     "DEFAULT_DIR", "GOODS_RETURN", "PAYERS", "REGISTERS", "REPLY_CATEGORIES",
-    "AmountError", "Choice", "FactField", "Flow", "Library", "Node", "Outcome", "PriceOffer",
-    "Rules", "SopError", "Step", "Verdict", "Walk",
-    "check_compensation", "check_refund", "compensation_cap", "load_flow_file", "load_library",
-    "load_rules", "memo_line", "outline_lines", "parse_amount", "price_difference_offer", "yuan",
+    "AmountError", "Choice", "FactField", "Flow", "Library", "Money", "MoneyNeeds", "Node", "Outcome",
+    "PriceOffer", "Rules", "SopError", "Step", "Verdict", "Walk",
+    "check_compensation", "check_money", "check_refund", "compensation_cap", "load_flow_file",
+    "load_library", "load_rules", "memo_line", "money_needs", "outline_lines", "parse_amount",
+    "postage_basis", "price_difference_offer", "yuan",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from console.sop.model import Flow, Library, Rules, SopError
@@ -28,7 +28,8 @@ def header_lines(text: str) -> dict[str, int]:
 
 
 def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str] | None = None,
-                 reply_ids: Collection[str] | None = None) -> Library:
+                 reply_ids: Collection[str] | None = None,
+                 refund_clocks: Mapping[str, Collection[str]] | None = None) -> Library:
     """All flows in `directory`.
 
     Args:
@@ -44,7 +45,10 @@ def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str]
     rules, rule_errors = load_rules(rules_path)
     errors += rule_errors
     if clocks is None:
-        clocks = _default_clocks(errors)
+        policy = _default_policy(errors)
+        clocks = policy.clocks if policy else None
+        if refund_clocks is None and policy is not None:
+            refund_clocks = policy.refund_clocks
     flows: dict[str, Flow] = {}
     unavailable: dict[str, str] = {}
     if not directory.is_dir():
@@ -54,7 +58,8 @@ def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str]
     if not paths:
         errors.append(SopError(str(directory), None, "目录里没有任何流程文件 (*.toml)"))
     for path in paths:
-        flow, flow_errors, key = load_flow_file(path, rules, clocks=clocks, reply_ids=reply_ids)
+        flow, flow_errors, key = load_flow_file(path, rules, clocks=clocks, reply_ids=reply_ids,
+                                                refund_clocks=refund_clocks)
         if flow is not None and flow.id in flows:
             flow_errors.append(SopError(str(path), None, f"流程 id {flow.id!r} 与 "
                                         f"{flows[flow.id].source} 重复 (duplicate flow id)"))
@@ -69,7 +74,9 @@ def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str]
 
 
 def load_flow_file(path: Path, rules: Rules, *, clocks: Collection[str] | None,
-                   reply_ids: Collection[str] | None) -> tuple[Flow | None, list[SopError], str]:
+                   reply_ids: Collection[str] | None,
+                   refund_clocks: Mapping[str, Collection[str]] | None = None,
+                   ) -> tuple[Flow | None, list[SopError], str]:
     """(flow or None, errors, key) where key is the flow id, or the file name when unreadable."""
     name = str(path)
     try:
@@ -81,7 +88,7 @@ def load_flow_file(path: Path, rules: Rules, *, clocks: Collection[str] | None,
         line = _decode_line(str(exc))
         return None, [SopError(name, None, f"TOML 格式错误: {exc}", line)], path.stem
     checker = FlowChecker(raw, name, rules, clocks=clocks, reply_ids=reply_ids,
-                          lines=header_lines(text))
+                          lines=header_lines(text), refund_clocks=refund_clocks)
     flow = checker.build()
     errors = sorted(checker.errors, key=lambda e: e.line or 0)  # file order for the editor
     return flow, errors, checker.flow_id or path.stem
@@ -92,11 +99,11 @@ def _decode_line(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _default_clocks(errors: list[SopError]) -> Collection[str] | None:
+def _default_policy(errors: list[SopError]):
     from console.sla import DEFAULT_POLICY, PolicyError, load_policy
 
     try:
-        return load_policy().clocks
+        return load_policy()
     except PolicyError as exc:
         errors.append(SopError(str(DEFAULT_POLICY), None, f"时效规则文件有误,未检查计时类型: {exc}"))
         return None

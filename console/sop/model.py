@@ -127,6 +127,12 @@ class Outcome:
     urgent: bool = False
     note: str = ""
     requires: tuple[str, ...] = ()
+    # A buyer's after-sales problem (entered in 售后问题表); false for a reminder call or a
+    # follow-up that found nothing wrong. Defaults to the flow's `problem`.
+    problem: bool = True
+    # The platform refund status this outcome leads to (e.g. seller_refused when the agent
+    # refuses the request); None: the status follows the outcome's refund timer, if any.
+    refund_status: str | None = None
 
     def postage_text(self) -> str:
         """'去程我司,回程买家垫付→我司' style, for memo and screen."""

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from console.money import AmountError, parse_amount
-from console.sop.model import OK, Rules, SopError, Verdict, refused
+from console.sop.model import OK, Outcome, Rules, SopError, Verdict, refused
 
 DEFAULT_BUYER_GETS = frozenset({
     "退款", "退差价", "重发", "换货", "发货", "继续派送", "自提", "小礼物", "补偿",
@@ -88,27 +88,36 @@ class PriceOffer:
     first: Decimal
     ladder: tuple[Decimal, ...]
     note: str
+    basis: str = "运费"  # which postage the difference replaces, in words
 
     def text(self) -> str:
-        steps = " → ".join(f"{yuan(a)} 元" for a in self.ladder)
-        return f"出价阶梯: {steps};仍不接受就按退货/换货处理。{self.note}".rstrip()
+        steps = " → ".join(f"{yuan(a)}\u00a0元" for a in self.ladder)
+        return (f"出价阶梯: {steps}(上限是{self.basis} {yuan(self.postage)}\u00a0元);"
+                f"仍不接受就按退货/换货处理。{self.note}").rstrip()
+
+
+def postage_basis(outcome: Outcome) -> str:
+    """The postage a price difference replaces [002]: an exchange costs the shop both ways
+    (来回 24 元 -> offer 20), a return the way back (寄回 12 元 -> offer 10)."""
+    return "换货来回运费" if outcome.flow_id == "exchange" or "换货" in outcome.buyer_gets else "退货寄回运费"
 
 
 def price_difference_offer(postage: str | int | Decimal, rules: Rules | None = None,
-                           item_value: str | int | Decimal | None = None) -> PriceOffer:
-    """First offer below the postage the shop would otherwise pay, then the raises.
-
-    `postage` is what a return or exchange would cost the shop: 12 for a return -> 10 first;
-    24 both ways for an exchange -> 20 first. Raises AmountError on a bad amount.
+                           item_value: str | int | Decimal | None = None,
+                           basis: str = "运费") -> PriceOffer:
+    """First offer below the postage the shop would otherwise pay, then the raises, never
+    above that postage: "补的差价必须在来回运费之内" [002]. 12 for a return -> 10, 12;
+    24 both ways for an exchange -> 20, 23, 24. Raises AmountError on a bad amount.
     """
     rules = rules or Rules()
-    cost = parse_amount(postage, what="运费", maximum=rules.amount_max)
+    cost = parse_amount(postage, what=basis, maximum=rules.amount_max)
     first = (cost * rules.first_offer_ratio).quantize(Decimal(1), ROUND_HALF_UP)
     if first >= cost:
         first = cost - 1
     if first < 1:
-        raise AmountError(f"运费只有 {yuan(cost)} 元,退差价省不了钱,直接按退货/换货处理")
-    ladder = [first] + [first + step for step in rules.raise_by]
+        raise AmountError(f"{basis}只有 {yuan(cost)} 元,退差价省不了钱,直接按退货/换货处理")
+    # The raises of 3–5 元 stop at the postage itself.
+    ladder = list(dict.fromkeys([first] + [min(first + step, cost) for step in rules.raise_by]))
     note = ""
     if item_value is not None:
         cap = compensation_cap(parse_amount(item_value, what="宝贝价值"), rules)
@@ -117,7 +126,83 @@ def price_difference_offer(postage: str | int | Decimal, rules: Rules | None = N
             note = f"已去掉超过补偿上限 {yuan(cap)} 元的出价。"
             if not ladder:
                 raise AmountError(f"补偿上限只有 {yuan(cap)} 元,低于首次出价,直接按退货/换货处理")
-    return PriceOffer(postage=cost, first=ladder[0], ladder=tuple(ladder), note=note)
+    return PriceOffer(postage=cost, first=ladder[0], ladder=tuple(ladder), note=note, basis=basis)
+
+
+# ---- money an outcome pays the buyer ------------------------------------------------------
+
+PAYING_GETS = frozenset({"退款", "退差价", "补偿"})
+
+
+@dataclass(frozen=True)
+class Money:
+    """Amounts the agent gives for an outcome that pays the buyer, as typed (yuan)."""
+
+    amount: str = ""  # what the shop pays: the refund, the compensation, the price difference
+    base: str = ""  # what it is checked against: the order paid (refund) or the item's value
+    postage: str = ""  # price difference: the postage it replaces
+
+
+@dataclass(frozen=True)
+class MoneyNeeds:
+    """Which amounts an outcome needs, with the words the screen shows for each."""
+
+    amount: str = ""  # label, "" when not needed
+    base: str = ""
+    postage: str = ""
+    base_optional: bool = False
+    base_kind: str = ""  # "order" (订单实付) or "item" (宝贝价值): where the case keeps it
+
+    @property
+    def any(self) -> bool:
+        return bool(self.amount)
+
+
+def money_needs(outcome: Outcome) -> MoneyNeeds:
+    """An outcome that pays the buyer needs the amount and what it is checked against, so the
+    30 % cap, the whole-order rule and the price-difference limit are always checked."""
+    if outcome.price_difference:
+        return MoneyNeeds(amount="商定的差价", base="宝贝价值", postage=postage_basis(outcome),
+                          base_optional=True, base_kind="item")
+    if outcome.compensation:
+        return MoneyNeeds(amount="补偿金额", base="宝贝价值", base_kind="item")
+    if outcome.refund_scope or PAYING_GETS & set(outcome.buyer_gets):
+        return MoneyNeeds(amount="退款金额", base="订单实付金额", base_kind="order")
+    return MoneyNeeds()
+
+
+def check_money(outcome: Outcome, money: Money, rules: Rules | None = None) -> Verdict:
+    """Every money rule of an outcome at once: what the wizard warns about early and what
+    applying the outcome enforces, whoever applies it."""
+    rules = rules or Rules()
+    needs = money_needs(outcome)
+    if not needs.any:
+        return OK
+    missing = [label for label, value, required in (
+        (needs.postage, money.postage, bool(needs.postage)),
+        (needs.amount, money.amount, True),
+        (needs.base, money.base, not needs.base_optional),
+    ) if required and not str(value).strip()]
+    if missing:
+        return refused(f"这个结果要付钱给买家,请先填: {'、'.join(missing)}")
+    if outcome.price_difference:
+        try:
+            offer = price_difference_offer(money.postage, rules, money.base or None, basis=needs.postage)
+        except AmountError as exc:
+            return refused(str(exc))
+        value = _amount(money.amount, needs.amount, rules)
+        if isinstance(value, Verdict):
+            return value
+        top = offer.ladder[-1]
+        if value > top:
+            return refused(f"差价 {yuan(value)} 元超过了可给的上限 {yuan(top)} 元"
+                           f"({needs.postage} {yuan(offer.postage)} 元{',及补偿上限' if offer.note else ''});"
+                           "买家仍不接受就按退货/换货处理")
+        return OK
+    if outcome.compensation:
+        return check_compensation(money.amount, money.base, rules)
+    scope = outcome.refund_scope or "partial"
+    return check_refund(money.amount, money.base, scope, rules)
 
 
 # ---- rules.toml ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ trusted to have the right types, because a supervisor edits it by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from console.sop.graph import graph_problems
@@ -28,7 +28,8 @@ from console.sop.model import (
     Rules,
     SopError,
 )
-from console.vocab import KINDS, STATUSES
+from console.sop.registers import RULE_REGISTERS, RULE_TEXT, registers_by_rule
+from console.vocab import KINDS, REFUND_STATUSES, STATUSES
 
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REPLY_ID = re.compile(r"^([a-z]+)\.([a-z0-9_]+)$")
@@ -48,7 +49,7 @@ OUTCOME_REQUIRED = (
 )
 OUTCOME_OPTIONAL = (
     "advance_by", "refund_scope", "compensation", "price_difference", "escalate", "urgent",
-    "note", "requires",
+    "note", "requires", "problem", "refund_status",
 )
 
 
@@ -57,11 +58,13 @@ class FlowChecker:
 
     def __init__(self, raw: dict[str, Any], file: str, rules: Rules, *,
                  clocks: Collection[str] | None, reply_ids: Collection[str] | None,
-                 lines: dict[str, int]) -> None:
+                 lines: dict[str, int], refund_clocks: Mapping[str, Collection[str]] | None = None) -> None:
         self.raw, self.file, self.rules = raw, file, rules
+        self.refund_clocks = dict(refund_clocks or {})
         self.clocks, self.reply_ids, self.lines = clocks, reply_ids, lines
         self.errors: list[SopError] = []
         self.flow_id = ""
+        self.flow_problem = True
 
     def err(self, node: str | None, reason: str, severity: str = "error") -> None:
         line = self.lines.get(node or "[flow]")
@@ -95,8 +98,12 @@ class FlowChecker:
         if case_kind not in KINDS:
             self.err(None, f"[flow] case_kind 未知: {case_kind!r} (known: {', '.join(KINDS)})")
         for key in head:
-            if key not in ("id", "title", "start", "case_kind", "source", "description"):
+            if key not in ("id", "title", "start", "case_kind", "source", "description", "problem"):
                 self.err(None, f"[flow] 未知字段 {key!r}")
+        self.flow_problem = head.get("problem", True)
+        if not isinstance(self.flow_problem, bool):
+            self.err(None, "[flow] problem 应为 true 或 false")
+            self.flow_problem = True
 
         nodes: dict[str, Node] = {}
         for node_id, spec in nodes_raw.items():
@@ -257,12 +264,19 @@ class FlowChecker:
         scope = self._enum(spec, "refund_scope", REFUND_SCOPES, node_id, optional=True)
         escalate = self._enum(spec, "escalate", ESCALATIONS, node_id, optional=True)
         flags = {k: spec.get(k, False) for k in ("compensation", "price_difference", "urgent")}
+        flags["problem"] = spec.get("problem", self.flow_problem)
+        refund_status = self._enum(spec, "refund_status", REFUND_STATUSES, node_id, optional=True)
+        refund_timers = {k for kinds in self.refund_clocks.values() for k in kinds}
+        wrong = [t for t in timers if t in refund_timers and t not in self.refund_clocks.get(refund_status, (t,))]
+        if refund_status and wrong:
+            self.err(node_id, f"refund_status = {refund_status!r} 时不能再开始 {', '.join(wrong)} "
+                              "(那是另一个退款状态的计时)")
         for key, value in flags.items():
             if not isinstance(value, bool):
                 self.err(node_id, f"{key} 应为 true 或 false")
         if advance and back == "none":
             self.err(node_id, "没有回程运费时不需要 advance_by")
-        return Outcome(
+        outcome = Outcome(
             flow_id=self.flow_id, flow_title=flow_title, node_id=node_id, text=text or summary,
             summary=summary, buyer_gets=gets, goods_return=goods or "none",
             postage_out=out or "none", postage_back=back or "none", check_on_arrival=check,
@@ -273,7 +287,14 @@ class FlowChecker:
             urgent=flags["urgent"] is True,
             note=self._text(spec, "note", node_id, required=False),
             requires=self._strings(spec, "requires", node_id),
+            problem=flags["problem"] is True, refund_status=refund_status,
         )
+        ruled = registers_by_rule(outcome)
+        declared = tuple(r for r in RULE_REGISTERS if r in registers)
+        if declared != ruled:
+            self.err(node_id, f"registers 与统一规则不符: 应为 {list(ruled)},写的是 {list(declared)}。"
+                              + RULE_TEXT)
+        return outcome
 
     def _reply(self, reply: str, node_id: str) -> None:
         match = REPLY_ID.match(reply)

@@ -159,6 +159,51 @@ class Walk:
     def restart(self) -> None:
         self._steps.clear()
 
+    # ---- keeping a walk (the wizard's progress is a draft, like the notes) -------------
+
+    def to_data(self) -> list[dict[str, object]]:
+        """The answers as plain data (JSON-safe), each with the node it answered."""
+        out: list[dict[str, object]] = []
+        for step in self._steps:
+            item: dict[str, object] = {"node": step.node.id}
+            if step.choice is not None:
+                item["choice"] = step.choice
+            elif step.confirmed is not None:
+                item["confirmed"] = step.confirmed
+            else:
+                item["values"] = dict(step.values)
+            out.append(item)
+        return out
+
+    @classmethod
+    def replay(cls, flow: Flow, data: object) -> Walk | None:
+        """A walk re-answered from `to_data()`; None when the tree changed under it (a node
+        moved or an answer is no longer allowed), so the caller starts fresh and says so."""
+        walk = cls(flow)
+        if not isinstance(data, list):
+            return None
+        for item in data:
+            if not isinstance(item, dict) or walk.done or item.get("node") != walk.node.id:
+                return None
+            if "choice" in item:
+                verdict = walk.answer(item["choice"])
+            elif "confirmed" in item:
+                verdict = walk.confirm(bool(item["confirmed"]))
+            elif isinstance(item.get("values"), dict):
+                verdict = walk.provide({str(k): str(v) for k, v in item["values"].items()})
+            else:
+                return None
+            if not verdict:
+                return None
+        return walk
+
+    def fact_values(self) -> dict[str, str]:
+        """Every fact on the current path, by key (product, skin …)."""
+        out: dict[str, str] = {}
+        for step in self._steps:
+            out.update(step.values)
+        return out
+
     def memo(self, agent: str, when: date | datetime | str) -> str:
         outcome = self.outcome
         if outcome is None:
