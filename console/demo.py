@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from console.db import Database
-from console.models import NO_DEADLINE, Case, CaseEvent, Deadline
+from console.models import NO_DEADLINE, Agent, Case, CaseEvent, Deadline
 from console.sla import Policy, pause, schedule
 
 _NICK_HEADS = [
@@ -73,6 +73,10 @@ _KIND_WEIGHTS = {
 }
 _OPEN_STATUS_WEIGHTS = {"new": 20, "in_progress": 40, "waiting_buyer": 15, "waiting_warehouse": 10, "waiting_courier": 15}
 _AGENTS = ["小王", "小李", "阿珍", "老陈"]
+# 老陈 is the team's specialist: urgent cases handed to him meet the 2-hour clock.
+_ROLES = {"老陈": "specialist"}
+# Kinds the shop starts itself (a reminder call, a follow-up call): no buyer waits for a reply.
+_SHOP_STARTED = {"payment": 0.9, "followup": 1.0}
 
 
 def buyer_id(rng: random.Random) -> str:
@@ -108,6 +112,11 @@ def populate(
     """Insert `count` demo cases; returns how many were written."""
     rng = random.Random(seed)
     agents = _AGENTS + ([agent] if agent else [])
+    with db.write() as s:
+        known = set(s.exec(select(Agent.name)).scalars().all())
+        for name in dict.fromkeys(agents):
+            if name not in known:
+                s.add(Agent(name=name, role=_ROLES.get(name, "agent"), created_at=now))
     with db.engine.connect() as conn:
         next_id = (conn.execute(select(func.max(Case.id))).scalar() or 0) + 1
     written = 0
@@ -153,11 +162,12 @@ def _one_case(rng, policy: Policy, now: datetime, cid: int, open_ratio: float, a
     created = now - age
     urgent = is_open and rng.random() < 0.05
     assignee = None if status == "new" else rng.choice(agents)
-    replied = None if status == "new" else created + timedelta(seconds=rng.randint(5, 60))
+    initiated_by = "shop" if rng.random() < _SHOP_STARTED.get(kind, 0) else "buyer"
+    replied = None if status == "new" or initiated_by == "shop" else created + timedelta(seconds=rng.randint(5, 60))
 
     deadlines: list[dict] = []
     if is_open:
-        kinds = policy.clocks_on_create(channel, kind, urgent)
+        kinds = policy.clocks_on_create(channel, kind, urgent, initiated_by)
         if replied is not None:
             kinds = [k for k in kinds if not k.startswith("first_response")]
         if kind == "refund":
@@ -169,8 +179,9 @@ def _one_case(rng, policy: Policy, now: datetime, cid: int, open_ratio: float, a
             due, warn = schedule(rule, start)
             d = {"case_id": cid, "kind": k, "clock": rule.clock, "state": "running", "started_at": start,
                  "due_at": due, "warn_at": warn, "warn_s": int(rule.warn_before.total_seconds()),
-                 "remaining_s": None, "ended_at": None, "note": ""}
-            if rule.clock == "shop" and status in policy.pause_statuses:
+                 "remaining_s": None, "ended_at": None, "note": "",
+                 "origin": "urgent" if k in policy.start_urgent else "create"}
+            if rule.pauses and status in policy.pause_statuses:
                 d.update(state="paused", remaining_s=pause(due, now), due_at=None, warn_at=None)
             deadlines.append(d)
     running = [d for d in deadlines if d["state"] == "running"]
@@ -181,6 +192,7 @@ def _one_case(rng, policy: Policy, now: datetime, cid: int, open_ratio: float, a
         "order_no": order_no(rng),
         "channel": channel,
         "kind": kind,
+        "initiated_by": initiated_by,
         "status": status,
         "description": rng.choice(_DESCRIPTIONS[kind]),
         "urgent": urgent,

@@ -57,11 +57,16 @@ class CaseScreen(Screen[None]):
         Binding("p", "complaint", "投诉进度", id="case.complaint", tooltip="投诉: 登记→调查→方案→确认/申诉→执行→结案"),
         Binding("h", "history", "历史", id="case.history", tooltip="完整处理历史: 谁、何时、改前→改后"),
         Binding("w", "wizard", "SOP向导", id="case.wizard", tooltip="按店铺SOP一步步处理,结果记到工单"),
+        Binding("k", "kind", "改类型", id="case.kind", tooltip="改工单类型,时限随类型改变 (如物流纠纷 48 小时)"),
+        Binding("d", "end_clock", "结束计时", id="case.end_clock",
+                tooltip="答应买家的事已做到;平台那边已处理 (状态在千牛已变)"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "complaint":
             return bool(self.detail and self.detail.case.kind == "complaint")
+        if action == "end_clock":
+            return bool(self.detail and self.detail.running)
         return True
 
     def __init__(self, case_id: int) -> None:
@@ -234,6 +239,11 @@ class CaseScreen(Screen[None]):
         def chosen(status: str | None) -> None:
             if status == "resolved":
                 self.ask_satisfaction()
+            elif status == "closed":
+                self._settle_then("closed", lambda leftovers: self._write(
+                    lambda: app.cases.set_status(self.case_id, status, app.agent, expected_version=version,
+                                                 leftovers=leftovers),
+                    "工单已关闭"))
             elif status:
                 self._write(
                     lambda: app.cases.set_status(self.case_id, status, app.agent, expected_version=version),
@@ -242,15 +252,47 @@ class CaseScreen(Screen[None]):
 
         app.push_screen(ChoiceDialog(f"工单 #{c.id} 改状态 (现在: {STATUSES.get(c.status)})", options), chosen)
 
+    def _settle_then(self, status: str, go) -> None:
+        """Before resolving or closing: a running platform clock refuses it, with what to do
+        instead; promises, other clocks and open steps are listed for the agent to decide."""
+        from console.cases import LEFTOVERS
+        from console.screens.dialogs import ChoiceDialog, InfoDialog
+
+        app = self.app
+        try:
+            pending = app.cases.pending(self.case_id)
+        except StoreError as exc:
+            app.notify(exc.message, markup=False, severity="error")
+            return
+        word = "解决" if status == "resolved" else "关闭"
+        if pending.blocking:
+            lines = app.cases.describe_pending(pending)
+            app.push_screen(InfoDialog(
+                f"平台计时还在走,店铺{word}工单停不了它",
+                "\n".join(f"• {line}" for line in lines)
+                + f"\n\n平台状态变了: 按 f 记录新的退款状态。\n平台已经处理完: 按 d 记下来。然后再{word}。"))
+            return
+        if not pending.asks:
+            go(None)
+            return
+        lines = "\n".join(f"• {line}" for line in app.cases.describe_pending(pending))
+        keys = ("done", "keep") if status == "resolved" else ("done", "drop")
+        options = [(k, LEFTOVERS[k]) for k in keys]
+        app.push_screen(ChoiceDialog(f"{word}前,这些还开着:\n{lines}", options),
+                        lambda choice: choice and go(choice))
+
     def ask_satisfaction(self) -> None:
         """Resolving closes the loop: ask the buyer's satisfaction first."""
         from console.screens.dialogs import ChoiceDialog, PromptDialog
 
         app = self.app
 
-        def resolve(satisfaction: str, reason: str = "") -> None:
-            message = {"unsatisfied": "买家不满意: 工单已重新打开并升级给资深客服"}.get(satisfaction, "已解决并归档")
-            self._write(lambda: app.cases.resolve(self.case_id, satisfaction, app.agent, reason), message)
+        def resolve(satisfaction: str, reason: str = "", leftovers: str | None = None) -> None:
+            message = {"unsatisfied": "买家不满意: 工单继续处理,已升级给资深客服"}.get(satisfaction, "")
+            if not message:
+                message = "已解决;保留的事项做完后自动归档" if leftovers == "keep" else "已解决并归档"
+            self._write(lambda: app.cases.resolve(self.case_id, satisfaction, app.agent, reason, leftovers),
+                        message)
 
         def chosen(satisfaction: str | None) -> None:
             if satisfaction == "unsatisfied":
@@ -259,7 +301,7 @@ class CaseScreen(Screen[None]):
                     lambda reason: reason and resolve("unsatisfied", reason),
                 )
             elif satisfaction:
-                resolve(satisfaction)
+                self._settle_then("resolved", lambda leftovers: resolve(satisfaction, leftovers=leftovers))
 
         app.push_screen(ChoiceDialog("买家对处理结果满意吗?", list(SATISFACTION.items())), chosen)
 
@@ -324,26 +366,72 @@ class CaseScreen(Screen[None]):
         self._write(lambda: app.cases.claim(self.case_id, app.agent), "已接手")
 
     def action_assign(self) -> None:
-        from console.screens.dialogs import PromptDialog
+        from console.screens.agent_picker import POOL, AgentPicker
 
         app = self.app
-        agents = [a for a in app.cases.agents() if a != app.agent][:12]
+        case_id = self.case_id
 
         def chosen(name: str | None) -> None:
             if name is None:
                 return
-            target = None if name in ("", "-", "待分配") else name
-            self._write(lambda: app.cases.assign(self.case_id, target, app.agent),
-                        f"已分配给 {target}" if target else "已放回待分配")
+            target = None if name == POOL else name
 
-        def check(name: str) -> str | None:
-            return "名字太长 (最多 64 个字符)" if len(name) > 64 else None
+            def done(case) -> None:
+                app.notify(f"已分配给 {target}" if target else "已放回待分配", markup=False)
+                urgent = [d for d in app.cases.get(case_id).running if d.kind in app.policy.start_urgent]
+                if target and urgent:
+                    # Said, not assumed: only a specialist meets the urgent clock.
+                    app.notify(f"{target} 不是专员: {app.policy.label(urgent[0].kind)} 计时还在走,"
+                               "请在时限内转给专员", markup=False, severity="warning", timeout=10)
 
-        app.push_screen(
-            PromptDialog("分配给哪位客服? (留空或输入 - 放回待分配)", placeholder="客服名字",
-                         check=check, suggestions=agents),
-            chosen,
-        )
+            app.write(lambda: app.cases.assign(case_id, target, app.agent), done)
+
+        app.push_screen(AgentPicker("分配给哪位客服?", app.cases.roster(), exclude=app.agent,
+                                    note="转给专员才算加急工单已转专员"), chosen)
+
+    def action_kind(self) -> None:
+        from console.screens.dialogs import ChoiceDialog
+
+        if self.detail is None:
+            return
+        app = self.app
+        version = self.detail.case.version
+
+        def chosen(kind: str | None) -> None:
+            if not kind:
+                return
+            app.write(lambda: app.cases.change_kind(self.case_id, kind, app.agent, expected_version=version),
+                      lambda changes: app.notify("\n".join(changes) or "类型没有变化", markup=False, timeout=10))
+
+        app.push_screen(ChoiceDialog("改工单类型 (时限随类型改变)", list(KINDS.items()), self.detail.case.kind),
+                        chosen)
+
+    def action_end_clock(self) -> None:
+        from console.screens.dialogs import ChoiceDialog, PromptDialog
+
+        if not self.detail or not self.detail.running:
+            return
+        app = self.app
+        running = self.detail.running[:9]
+        policy = app.policy
+
+        def line(d) -> str:
+            due = shop_time(d.due_at, policy) if d.due_at else "暂停中"
+            return f"{policy.label(d.kind)} ({_clock_word(d.clock)},到期 {due}){' · ' + d.note if d.note else ''}"
+
+        def chosen(deadline_id: str | None) -> None:
+            if not deadline_id:
+                return
+            d = next(x for x in running if str(x.id) == deadline_id)
+            default = "平台已处理" if d.clock == "platform" else ("已兑现" if d.kind == "buyer_promise" else "已完成")
+            app.push_screen(
+                PromptDialog(f"结束“{policy.label(d.kind)}”: 写一句怎么结束的 (回车用默认)", value=default),
+                lambda note: note is not None and self._write(
+                    lambda: app.cases.end_clock(self.case_id, d.id, app.agent, note or default),
+                    f"已结束计时: {policy.label(d.kind)}"),
+            )
+
+        app.push_screen(ChoiceDialog("结束哪个计时?", [(str(d.id), line(d)) for d in running]), chosen)
 
     def action_note(self) -> None:
         self.query_one(NotesPane).focus_input()

@@ -141,3 +141,23 @@ class ShowTextDialog(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class InfoDialog(ModalScreen[None]):
+    """A refusal or a notice the agent must read before going on (Enter or Esc closes it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "知道了", id="dialog.ok")]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self._title, self._body = title, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(Text(self._title), classes="dialog-title dialog-error")
+            yield Label(Text(self._body))
+            yield Label("回车或 Esc 关闭", classes="dialog-hint")
+        yield KeyBar()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

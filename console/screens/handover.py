@@ -124,18 +124,11 @@ class HandoverScreen(Screen[None]):
         self.app.pop_screen()
 
     def _ask_agent(self, title: str, done) -> None:
-        from console.screens.dialogs import PromptDialog
+        from console.screens.agent_picker import POOL, AgentPicker
 
         app = self.app
-        agents = [a for a in app.cases.agents() if a != app.agent][:12]
-
-        def check(name: str) -> str | None:
-            if name == app.agent:
-                return "不能交接给自己"
-            return "名字太长" if len(name) > 64 else None
-
-        app.push_screen(PromptDialog(title, placeholder="客服名字,留空=待分配池", check=check, suggestions=agents),
-                        lambda name: name is not None and done(name.strip() or None))
+        app.push_screen(AgentPicker(title, app.cases.roster(), exclude=app.agent),
+                        lambda name: name is not None and done(None if name == POOL else name))
 
     def action_target(self) -> None:
         def done(name: str | None) -> None:

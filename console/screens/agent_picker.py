@@ -1,0 +1,143 @@
+"""Pick a colleague from the known agents: typing filters the list, Enter takes the highlighted
+one. A name nobody has is a new colleague only after the agent confirms it, so a typo never
+creates an agent or meets a clock."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from console.cases import ROLES
+from console.textsafe import inert
+from console.widgets.keybar import KeyBar
+
+POOL = ""  # the result for "back to the pool" (待分配)
+MAX_NAME = 64
+
+
+class AgentPicker(ModalScreen[str | None]):
+    """Result: an agent's name, POOL for the pool (when allowed), or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "取消", id="picker.cancel"),
+        Binding("down", "move(1)", "下", show=False, priority=True),
+        Binding("up", "move(-1)", "上", show=False, priority=True),
+    ]
+
+    def __init__(self, title: str, roster: list[tuple[str, str]], *, exclude: str | None = None,
+                 allow_pool: bool = True, note: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._roster = [(n, r) for n, r in roster if n != exclude]
+        self._exclude = exclude
+        self._allow_pool = allow_pool
+        self._note = note
+        self._shown: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self._title), classes="dialog-title")
+            yield Input(placeholder="输入名字筛选" + (",留空=放回待分配" if self._allow_pool else ""), id="picker-filter")
+            yield OptionList(id="picker-list")
+            yield Label("", id="picker-error", classes="dialog-error")
+            hint = "↑↓ 选择 · 回车确定 · Esc 取消"
+            if self._note:
+                hint = self._note + "\n" + hint
+            yield Label(Text(hint), classes="dialog-hint")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#picker-filter", Input).focus()
+
+    def _fill(self, query: str) -> None:
+        query = query.strip().lower()
+        names = [(n, r) for n, r in self._roster if query in n.lower()]
+        # Exact and prefix matches first, then the rest in name order.
+        names.sort(key=lambda nr: (nr[0].lower() != query, not nr[0].lower().startswith(query), nr[0]))
+        options = []
+        self._shown = []
+        if self._allow_pool and not query:
+            options.append(Option(Text("待分配 (放回待分配池)", style="dim")))
+            self._shown.append(POOL)
+        for name, role in names:
+            line = Text(inert(name))
+            if role != "agent":
+                line.append(f"  {ROLES.get(role, role)}", style="cyan")
+            options.append(Option(line))
+            self._shown.append(name)
+        if query and not any(n.lower() == query for n, _ in names):
+            raw = self.query_one("#picker-filter", Input).value.strip()
+            options.append(Option(Text(f"新同事: “{inert(raw)}” (回车后确认添加)", style="yellow")))
+            self._shown.append("\x00new")
+        ol = self.query_one("#picker-list", OptionList)
+        ol.clear_options()
+        ol.add_options(options)
+        if options:
+            ol.highlighted = 0
+
+    @on(Input.Changed, "#picker-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#picker-error", Label).update("")
+        self._fill(event.value)
+
+    def action_move(self, delta: int) -> None:
+        ol = self.query_one("#picker-list", OptionList)
+        if ol.option_count:
+            ol.highlighted = max(0, min(ol.option_count - 1, (ol.highlighted or 0) + delta))
+
+    @on(Input.Submitted, "#picker-filter")
+    def _submitted(self) -> None:
+        ol = self.query_one("#picker-list", OptionList)
+        if ol.highlighted is not None and ol.highlighted < len(self._shown):
+            self._choose(self._shown[ol.highlighted])
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(self._shown[event.option_index])
+
+    def _choose(self, name: str) -> None:
+        if name != "\x00new":
+            self.dismiss(name)
+            return
+        raw = self.query_one("#picker-filter", Input).value.strip()
+        error = _check_name(raw, self._exclude)
+        if error:
+            self.query_one("#picker-error", Label).update(Text(error))
+            return
+        from console.screens.dialogs import ConfirmDialog
+
+        def confirmed(yes: bool) -> None:
+            if not yes:
+                return
+            app = self.app
+            app.write(lambda: app.cases.ensure_agent(raw), lambda _r: self.dismiss(raw))
+
+        self.app.push_screen(
+            ConfirmDialog(f"名单里没有“{raw}”。要把“{raw}”添加为新同事吗?(打错字请选否,再从名单里选)",
+                          yes="添加为新同事", no="不,回去改"),
+            confirmed,
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _check_name(name: str, exclude: str | None) -> str | None:
+    if not name:
+        return "请输入名字"
+    if len(name) > MAX_NAME:
+        return f"名字太长 (最多 {MAX_NAME} 个字符)"
+    if any(not ch.isprintable() for ch in name):
+        return "名字里不能有控制字符"
+    if name == exclude:
+        return "不能选自己"
+    return None
