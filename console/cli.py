@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     role = sub.add_parser("agent", help="设置客服角色 (set an agent's role)")
     role.add_argument("name", help="客服名字")
-    role.add_argument("--role", choices=("agent", "supervisor"), required=True, help="agent 客服 / supervisor 主管")
+    role.add_argument("--role", choices=("agent", "specialist", "supervisor"), required=True,
+                      help="agent 客服 / specialist 专员 (加急工单转给专员才算) / supervisor 主管")
     from console.sop.cli import add_parser as add_sop
 
     add_sop(sub)

@@ -70,3 +70,5 @@ def test_agent_role(tmp_path, capsys):
     from console.sla import load_policy
 
     assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("老陈") == "supervisor"
+    assert main(["--db", path, "agent", "阿强", "--role", "specialist"]) == 0
+    assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("阿强") == "specialist"

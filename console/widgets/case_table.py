@@ -318,5 +318,7 @@ class CaseTable(ScrollView, can_focus=True):
 def _countdown(row: QueueRow, now: datetime) -> tuple[str, str]:
     """(text, state) of a row's nearest clock."""
     if row.next_due_at >= NO_DEADLINE:
-        return ("已结" if row.status in ("resolved", "closed") else "暂停"), "paused"
+        if row.status == "resolved":
+            return "待办", "paused"  # resolved, with checklist steps kept until they are done
+        return ("已结" if row.status == "closed" else "暂停"), "paused"
     return format_countdown(row.next_due_at - now), state_at(row.next_due_at, row.next_warn_at, now)
