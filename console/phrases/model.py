@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_LIBRARY = ROOT / "scripts" / "phrases"
-DEFAULT_FORBIDDEN = ROOT / "data" / "forbidden.toml"
-DEFAULT_SOP_DIR = ROOT / "data" / "sop"
+# The shipped defaults live inside the package and are only read; a shop's own copies live
+# in its home folder (console/home.py). ROOT is the folder holding the `console` package.
+SHIPPED = Path(__file__).resolve().parents[1] / "defaults"
+ROOT = SHIPPED.parents[1]
+DEFAULT_LIBRARY = SHIPPED / "phrases"
+DEFAULT_FORBIDDEN = SHIPPED / "forbidden.toml"
+DEFAULT_SOP_DIR = SHIPPED / "sop"
 
 # Placeholder name -> the Chinese label shown in the 【待填:…】 marker and the picker.
 PLACEHOLDERS: dict[str, str] = {
@@ -104,7 +107,7 @@ class Problem:
 
 
 def display_path(path: Path) -> str:
-    """Paths inside the repository are shown relative to it (shorter, clickable)."""
+    """Shipped files are shown as `console/defaults/...` (shorter); others as given."""
     try:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:
