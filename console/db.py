@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 DEFAULT_DB = Path("data") / "console.db"
 BUSY_TIMEOUT_MS = 3000
 

@@ -16,6 +16,8 @@ ROOT = SHIPPED.parents[1]
 DEFAULT_LIBRARY = SHIPPED / "phrases"
 DEFAULT_FORBIDDEN = SHIPPED / "forbidden.toml"
 DEFAULT_SOP_DIR = SHIPPED / "sop"
+# The `path` of a reply that lives in the database (a draft added from the picker).
+IN_DATABASE = Path("<数据库>")
 
 # Placeholder name -> the Chinese label shown in the 【待填:…】 marker and the picker.
 PLACEHOLDERS: dict[str, str] = {
@@ -80,6 +82,11 @@ class Reply:
     @property
     def approved(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def in_database(self) -> bool:
+        """Added from the picker and kept in the database, not in a reply file."""
+        return self.path == IN_DATABASE
 
     def line(self, name: str) -> int:
         """Line of a field, falling back to the block's header line."""
