@@ -16,7 +16,9 @@ from textual.screen import Screen
 from console.cases import Cases
 from console.clock import Clock, SystemClock
 from console.db import Database, StoreError
+from console.home import Home, default_home
 from console.queue import QueueReader
+from console.reply_drafts import ReplyDrafts
 from console.sla import Policy
 
 T = TypeVar("T")
@@ -24,7 +26,13 @@ T = TypeVar("T")
 
 class AftersalesApp(App[None]):
     """售后工作台. Everything the screens need is handed in, so tests can inject a temp
-    database and a frozen clock."""
+    database and a frozen clock.
+
+    `agent` None: no name was given or remembered on this computer, so the console asks for
+    it before the queue and remembers it in `identity_file` (default: the per-user config
+    folder). `home` is the shop folder the SOP trees, replies and forbidden list are read
+    from (default: the per-user one); `shop_name` given here wins over its config.toml.
+    """
 
     TITLE = "售后工作台"
     CSS_PATH = "app.tcss"
@@ -39,28 +47,73 @@ class AftersalesApp(App[None]):
         self,
         db: Database,
         policy: Policy,
-        agent: str,
+        agent: str | None,
         clock: Clock | None = None,
         tick_seconds: float = 1.0,
         offer_demo: bool = True,
         shop_name: str = "",
+        *,
+        home: Home | None = None,
+        identity_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.policy = policy
-        self.agent = agent
+        self.agent = agent or ""
         self.clock = clock or SystemClock()
         self.cases = Cases(db, policy, self.clock)
-        self.reader = QueueReader(db, agent)
+        self.reader = QueueReader(db, self.agent)
+        self.home = home or default_home()
+        self.identity_file = identity_file
+        self.reply_drafts = ReplyDrafts(db, self.clock)
         self.watcher = db.watcher()
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
         self.db_label = _db_label(db.url)
         self.last_copied: str | None = None
-        self.shop_name = shop_name
+        self.shop_name = shop_name or self.home.shop_name
+        # The {return_address} of replies, from the shop's config.toml ("" when not set).
+        self.return_address = self.home.return_address
         self._role: str | None = None
 
     def on_mount(self) -> None:
+        self._point_screens_at_home()
+        if self.agent:
+            self._start()
+            return
+        from console.identity import identity_file
+        from console.screens.agent_name import AgentNameScreen
+
+        self.push_screen(AgentNameScreen(self.identity_file or identity_file()), self._named)
+
+    def _point_screens_at_home(self) -> None:
+        """The screens' module-level loaders read the shop folder's files (else the shipped
+        ones) and the drafts in this database; never the program's files for writing."""
+        from console.screens import phrases, wizard
+
+        phrases.LIBRARY_DIR = self.home.phrases_dir
+        phrases.FORBIDDEN_FILE = self.home.forbidden_file
+        phrases.DRAFTS = self.reply_drafts
+        wizard.SOP_DIR = self.home.sop_dir
+        wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
+
+    def _named(self, name: str | None) -> None:
+        """First start: remember the typed name on this computer, then open the queue."""
+        from console.identity import IdentityError, remember_name
+
+        if not name:
+            self.exit()
+            return
+        try:
+            remember_name(name, self.identity_file)
+        except IdentityError as exc:
+            self.notify(f"{exc.message}\n这次先用这个名字, 下次启动还会再问。", markup=False,
+                        severity="warning", timeout=10)
+        self.agent = name
+        self.reader = QueueReader(self.db, name)
+        self._start()
+
+    def _start(self) -> None:
         from console.handover import Handovers
         from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen

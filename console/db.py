@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
 SCHEMA_HEAD = "0006"
-DEFAULT_DB = Path("data") / "console.db"
 BUSY_TIMEOUT_MS = 3000
 
 
@@ -49,9 +48,19 @@ def explain(exc: BaseException) -> str:
     return f"数据库出错: {getattr(exc, 'orig', exc)}"
 
 
-def resolve_url(db: str | None) -> str:
-    """`--db` value, else AFTERSALES_DB, else data/console.db. Plain paths become sqlite URLs."""
-    value = db or os.environ.get("AFTERSALES_DB") or str(DEFAULT_DB)
+def resolve_url(db: str | None, default: Path | None = None) -> str:
+    """`--db` value, else AFTERSALES_DB, else `default` (the shop folder's console.db).
+
+    Plain paths become sqlite URLs. Without `default`: console.db in the folder named by
+    AFTERSALES_HOME, else in the per-user shop folder (console/home.py).
+    """
+    value = db or os.environ.get("AFTERSALES_DB")
+    if not value:
+        if default is None:
+            from console.home import DB_FILE, chosen_root
+
+            default = chosen_root(None)[0] / DB_FILE
+        value = str(default)
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().absolute()}"

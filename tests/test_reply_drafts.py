@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from console.cli import main
 from console.db import open_database, resolve_url
 from console.phrases import ApproveError, load_forbidden
 from console.phrases.drafts import DraftError
@@ -78,3 +79,16 @@ def test_two_consoles_adding_at_once_get_different_ids(db_path, db, clock):
         t.join()
     assert len(ids) == 16 and len(set(ids)) == 16
 
+
+def test_approve_and_search_from_the_command_line(tmp_path, capsys, clock):
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    db = open_database(resolve_url(str(shop / "console.db")))
+    draft = ReplyDrafts(db, clock).add("logistics", "周末发货", "亲，周末照常发货哦～", "小王")
+    assert main(["--home", str(shop), "phrases", "search", "--drafts", "周末发货"]) == 0
+    assert f"{draft.id}" in (out := capsys.readouterr().out) and "[草稿] (数据库)" in out
+    assert main(["--home", str(shop), "--agent", "老陈", "phrases", "approve", draft.id]) == 0
+    assert "所有工作台" in capsys.readouterr().out
+    assert ReplyDrafts(db, clock).get(draft.id).note.endswith("老陈 审核通过")
+    assert main(["--home", str(shop), "phrases", "approve", "logistics.draft_7"]) == 1
+    assert "都没有" in capsys.readouterr().err

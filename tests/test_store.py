@@ -148,7 +148,12 @@ def test_missing_directory_is_a_clear_message(tmp_path):
 
 def test_resolve_url(monkeypatch, tmp_path):
     monkeypatch.delenv("AFTERSALES_DB", raising=False)
-    assert resolve_url(None).endswith("data/console.db")
+    # No --db, no AFTERSALES_DB: console.db in the shop folder (here the per-user default,
+    # which the autouse fixture points at a temp XDG_DATA_HOME).
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'xdg-data' / 'aftersales' / 'console.db'}"
+    assert resolve_url(None, default=tmp_path / "shop" / "console.db").endswith("/shop/console.db")
+    monkeypatch.setenv("AFTERSALES_HOME", str(tmp_path / "elsewhere"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'elsewhere' / 'console.db'}"
     monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "x.db"))
     assert resolve_url(None) == f"sqlite:///{tmp_path / 'x.db'}"
     assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"

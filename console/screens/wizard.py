@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from console.sop import (
+    DEFAULT_DIR,
     GOODS_RETURN,
     Flow,
     Library,
@@ -28,13 +29,17 @@ from console.vocab import KINDS, STATUSES, label
 from console.widgets.keybar import KeyBar
 
 _library: Library | None = None
+# Where the trees are read from and which clock kinds exist: the app sets both at start
+# from the shop folder and its policy (mirrors LIBRARY_DIR in screens/phrases.py).
+SOP_DIR = DEFAULT_DIR
+SOP_CLOCKS: frozenset[str] | None = None
 
 
 def sop_library(reload: bool = False) -> Library:
     """The SOP trees, loaded once per run (a broken file leaves only its flow unavailable)."""
     global _library
-    if _library is None or reload:
-        _library = load_library()
+    if _library is None or reload or _library.directory != SOP_DIR:
+        _library = load_library(SOP_DIR, clocks=SOP_CLOCKS)
     return _library
 
 
