@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_on_output()
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
@@ -131,6 +132,18 @@ def _run(args: argparse.Namespace) -> int:
     shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
     AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer, shop_name=shop, home=home).run()
     return 0
+
+
+def _never_fail_on_output() -> None:
+    """Output redirected to a file on Windows uses the ANSI code page (GBK): a character it
+    lacks becomes "?" instead of a UnicodeEncodeError traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (OSError, ValueError):
+                pass
 
 
 def _db_url(args: argparse.Namespace, home: Home) -> str:

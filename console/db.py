@@ -143,7 +143,10 @@ class ChangeWatcher:
         self._last: int | None = None
         path = _sqlite_path(db.url)
         if path is not None:
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            # as_uri() percent-encodes `#`, `?`, `%` and spaces and writes a Windows drive as
+            # file:///C:/...; a raw "file:{path}" breaks on those.
+            uri = path.absolute().as_uri() + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._last = self._version()
 
     def _version(self) -> int:

@@ -81,3 +81,12 @@ def test_agent_role(tmp_path, capsys):
 
     assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("老陈") == "supervisor"
 
+
+def test_output_in_a_legacy_code_page_is_never_a_traceback(tmp_path):
+    """Windows writes redirected output in the ANSI code page (GBK on Chinese systems)."""
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    out = subprocess.run([sys.executable, "-m", "console", "whoami", "小王✓"], capture_output=True, env=env)
+    assert out.returncode == 0 and b"Traceback" not in out.stderr
+    assert out.stdout.decode("gbk").startswith("已记住: 小王?")
