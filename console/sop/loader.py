@@ -33,7 +33,7 @@ def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str]
     """All flows in `directory`.
 
     Args:
-        clocks: known timer kinds; None reads them from the default data/sla.toml.
+        clocks: known timer kinds; None reads them from the shipped sla.toml.
         reply_ids: known reply ids; None skips that check.
     """
     directory = Path(directory)
