@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -18,7 +19,6 @@ from console.clock import Clock, SystemClock
 from console.db import Database, StoreError
 from console.home import Home, default_home
 from console.queue import QueueReader
-from console.reply_drafts import ReplyDrafts
 from console.sla import Policy
 
 T = TypeVar("T")
@@ -65,7 +65,7 @@ class AftersalesApp(App[None]):
         self.reader = QueueReader(db, self.agent)
         self.home = home or default_home()
         self.identity_file = identity_file
-        self.reply_drafts = ReplyDrafts(db, self.clock)
+        self._reply_drafts = None
         self.watcher = db.watcher()
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
@@ -77,7 +77,6 @@ class AftersalesApp(App[None]):
         self._role: str | None = None
 
     def on_mount(self) -> None:
-        self._point_screens_at_home()
         if self.agent:
             self._start()
             return
@@ -86,16 +85,38 @@ class AftersalesApp(App[None]):
 
         self.push_screen(AgentNameScreen(self.identity_file or identity_file()), self._named)
 
-    def _point_screens_at_home(self) -> None:
-        """The screens' module-level loaders read the shop folder's files (else the shipped
-        ones) and the drafts in this database; never the program's files for writing."""
-        from console.screens import phrases, wizard
+    @property
+    def reply_drafts(self):
+        """Draft replies in this database (console.reply_drafts.ReplyDrafts), built on first use:
+        importing the reply library's modules costs ~25 ms the first frame does not need."""
+        if self._reply_drafts is None:
+            from console.reply_drafts import ReplyDrafts
 
-        phrases.LIBRARY_DIR = self.home.phrases_dir
-        phrases.FORBIDDEN_FILE = self.home.forbidden_file
-        phrases.DRAFTS = self.reply_drafts
-        wizard.SOP_DIR = self.home.sop_dir
-        wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
+            self._reply_drafts = ReplyDrafts(self.db, self.clock)
+        return self._reply_drafts
+
+    def push_screen(self, screen, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        # A screen's module is imported by the time it is pushed: point it at the shop
+        # folder before the screen mounts and loads anything.
+        self._point_screens_at_home()
+        return super().push_screen(screen, *args, **kwargs)
+
+    def _point_screens_at_home(self) -> None:
+        """The picker's and the wizard's module-level loaders read the shop folder's files
+        (else the shipped ones) and the drafts in this database. Set once their modules are
+        imported (by push_screen and the warm-up), not by importing them here: the wizard's
+        costs ~55 ms, too much before the first frame."""
+        wizard = sys.modules.get("console.screens.wizard")
+        if wizard is not None:
+            import console.screens.phrases  # noqa: F401 - the wizard shows the picker library's titles
+        phrases = sys.modules.get("console.screens.phrases")
+        if phrases is not None:
+            phrases.LIBRARY_DIR = self.home.phrases_dir
+            phrases.FORBIDDEN_FILE = self.home.forbidden_file
+            phrases.DRAFTS = self.reply_drafts
+        if wizard is not None:
+            wizard.SOP_DIR = self.home.sop_dir
+            wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
 
     def _named(self, name: str | None) -> None:
         """First start: remember the typed name on this computer, then open the queue."""
@@ -143,6 +164,7 @@ class AftersalesApp(App[None]):
         """Load the reply library and its pinyin index off the UI thread, so the picker opens at once."""
         from console.screens.phrases import library_and_index
 
+        self._point_screens_at_home()
         try:
             library_and_index()
         except Exception as exc:  # noqa: BLE001 - the picker reports a broken library itself
