@@ -168,10 +168,12 @@ def _init(args: argparse.Namespace) -> int:
         print(f"已复制 {len(report.copied)} 个文件 (程序自带的默认内容和 config.toml 模板)。")
     for path in report.kept:
         print(f"  已有, 保留未动: {path.relative_to(report.root)}")
+    used_anyway = chosen_root(None)[0] == report.root
+    option = "" if used_anyway else f' --home "{report.root}"'
     print("接下来: 编辑 config.toml 填上店铺名和退货地址; 改完 SOP 或话术后运行\n"
-          f"  aftersales --home \"{report.root}\" sop check\n"
-          f"  aftersales --home \"{report.root}\" phrases check")
-    if (args.dir or args.home) and chosen_root(None)[0] != report.root:
+          f"  aftersales{option} sop check\n"
+          f"  aftersales{option} phrases check")
+    if not used_anyway:
         print(f"启动时加 --home \"{report.root}\" 或设置环境变量 {ENV_HOME}, 程序才会用这个文件夹。")
     return 0
 

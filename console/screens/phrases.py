@@ -527,10 +527,17 @@ class NewDraftDialog(ModalScreen[str | None]):
         app = self.app
         drafts, agent, taken = app.reply_drafts, app.agent, self._existing
         app.write(lambda: drafts.add(category, title, body, agent, tags, taken=taken, rules=rules),
-                  lambda reply: self.dismiss(reply.id), self._error)
+                  self._saved, self._error)
+
+    def _saved(self, reply: Reply) -> None:
+        if self.is_current:
+            self.dismiss(reply.id)
+        else:  # closed while the write was on its way: it is stored all the same
+            self.app.notify(f"已新增草稿 {reply.id},等主管审核", markup=False)
 
     def _error(self, message: str) -> None:
-        self.query_one("#draft-error", Static).update(Text(message))
+        if self.is_mounted:
+            self.query_one("#draft-error", Static).update(Text(message))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
