@@ -95,7 +95,7 @@ class AftersalesApp(App[None]):
             self._reply_drafts = ReplyDrafts(self.db, self.clock)
         return self._reply_drafts
 
-    def push_screen(self, screen, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def push_screen(self, screen, *args, **kwargs):
         # A screen's module is imported by the time it is pushed: point it at the shop
         # folder before the screen mounts and loads anything.
         self._point_screens_at_home()
