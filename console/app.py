@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,7 @@ from textual.screen import Screen
 from console.cases import Cases
 from console.clock import Clock, SystemClock
 from console.db import Database, StoreError
+from console.home import Home, default_home
 from console.queue import QueueReader
 from console.sla import Policy
 
@@ -24,7 +26,13 @@ T = TypeVar("T")
 
 class AftersalesApp(App[None]):
     """售后工作台. Everything the screens need is handed in, so tests can inject a temp
-    database and a frozen clock."""
+    database and a frozen clock.
+
+    `agent` None: no name was given or remembered on this computer, so the console asks for
+    it before the queue and remembers it in `identity_file` (default: the per-user config
+    folder). `home` is the shop folder the SOP trees, replies and forbidden list are read
+    from (default: the per-user one); `shop_name` given here wins over its config.toml.
+    """
 
     TITLE = "售后工作台"
     CSS_PATH = "app.tcss"
@@ -39,28 +47,94 @@ class AftersalesApp(App[None]):
         self,
         db: Database,
         policy: Policy,
-        agent: str,
+        agent: str | None,
         clock: Clock | None = None,
         tick_seconds: float = 1.0,
         offer_demo: bool = True,
         shop_name: str = "",
+        *,
+        home: Home | None = None,
+        identity_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.policy = policy
-        self.agent = agent
+        self.agent = agent or ""
         self.clock = clock or SystemClock()
         self.cases = Cases(db, policy, self.clock)
-        self.reader = QueueReader(db, agent)
+        self.reader = QueueReader(db, self.agent)
+        self.home = home or default_home()
+        self.identity_file = identity_file
+        self._reply_drafts = None
         self.watcher = db.watcher()
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
         self.db_label = _db_label(db.url)
         self.last_copied: str | None = None
-        self.shop_name = shop_name
+        self.shop_name = shop_name or self.home.shop_name
+        # The {return_address} of replies, from the shop's config.toml ("" when not set).
+        self.return_address = self.home.return_address
         self._role: str | None = None
 
     def on_mount(self) -> None:
+        if self.agent:
+            self._start()
+            return
+        from console.identity import identity_file
+        from console.screens.agent_name import AgentNameScreen
+
+        self.push_screen(AgentNameScreen(self.identity_file or identity_file()), self._named)
+
+    @property
+    def reply_drafts(self):
+        """Draft replies in this database (console.reply_drafts.ReplyDrafts), built on first use:
+        importing the reply library's modules costs ~25 ms the first frame does not need."""
+        if self._reply_drafts is None:
+            from console.reply_drafts import ReplyDrafts
+
+            self._reply_drafts = ReplyDrafts(self.db, self.clock)
+        return self._reply_drafts
+
+    def push_screen(self, screen, *args, **kwargs):
+        # A screen's module is imported by the time it is pushed: point it at the shop
+        # folder before the screen mounts and loads anything.
+        self._point_screens_at_home()
+        return super().push_screen(screen, *args, **kwargs)
+
+    def _point_screens_at_home(self) -> None:
+        """The picker's and the wizard's module-level loaders read the shop folder's files
+        (else the shipped ones) and the drafts in this database. Set once their modules are
+        imported (by push_screen and the warm-up), not by importing them here: the wizard's
+        costs ~55 ms, too much before the first frame."""
+        wizard = sys.modules.get("console.screens.wizard")
+        if wizard is not None:
+            import console.screens.phrases  # noqa: F401 - the wizard shows the picker library's titles
+        phrases = sys.modules.get("console.screens.phrases")
+        if phrases is not None:
+            phrases.LIBRARY_DIR = self.home.phrases_dir
+            phrases.FORBIDDEN_FILE = self.home.forbidden_file
+            phrases.DRAFTS = self.reply_drafts
+        if wizard is not None:
+            wizard.SOP_DIR = self.home.sop_dir
+            wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
+
+    def _named(self, name: str | None) -> None:
+        """First start: remember the typed name on this computer, then open the queue."""
+        from console.identity import IdentityError, remember_name
+
+        if not name:
+            self.exit()
+            return
+        try:
+            remember_name(name, self.identity_file)
+        except IdentityError as exc:
+            self.notify(f"{exc.message}\n这次先用这个名字, 下次启动还会再问。", markup=False,
+                        severity="warning", timeout=10)
+        self.agent = name
+        self.reader = QueueReader(self.db, name)
+        self._start()
+
+    def _start(self) -> None:
         from console.handover import Handovers
         from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
@@ -90,6 +164,7 @@ class AftersalesApp(App[None]):
         """Load the reply library and its pinyin index off the UI thread, so the picker opens at once."""
         from console.screens.phrases import library_and_index
 
+        self._point_screens_at_home()
         try:
             library_and_index()
         except Exception as exc:  # noqa: BLE001 - the picker reports a broken library itself

@@ -17,8 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
-SCHEMA_HEAD = "0005"
-DEFAULT_DB = Path("data") / "console.db"
+SCHEMA_HEAD = "0006"
 BUSY_TIMEOUT_MS = 3000
 
 
@@ -49,9 +48,19 @@ def explain(exc: BaseException) -> str:
     return f"数据库出错: {getattr(exc, 'orig', exc)}"
 
 
-def resolve_url(db: str | None) -> str:
-    """`--db` value, else AFTERSALES_DB, else data/console.db. Plain paths become sqlite URLs."""
-    value = db or os.environ.get("AFTERSALES_DB") or str(DEFAULT_DB)
+def resolve_url(db: str | None, default: Path | None = None) -> str:
+    """`--db` value, else AFTERSALES_DB, else `default` (the shop folder's console.db).
+
+    Plain paths become sqlite URLs. Without `default`: console.db in the folder named by
+    AFTERSALES_HOME, else in the per-user shop folder (console/home.py).
+    """
+    value = db or os.environ.get("AFTERSALES_DB")
+    if not value:
+        if default is None:
+            from console.home import DB_FILE, chosen_root
+
+            default = chosen_root(None)[0] / DB_FILE
+        value = str(default)
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().absolute()}"
@@ -134,7 +143,10 @@ class ChangeWatcher:
         self._last: int | None = None
         path = _sqlite_path(db.url)
         if path is not None:
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            # as_uri() percent-encodes `#`, `?`, `%` and spaces and writes a Windows drive as
+            # file:///C:/...; a raw "file:{path}" breaks on those.
+            uri = path.absolute().as_uri() + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._last = self._version()
 
     def _version(self) -> int:

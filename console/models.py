@@ -291,3 +291,25 @@ class ReplyCopy(SQLModel, table=True):
     at: datetime = _utc()
     text: str = Field(sa_column=Column(Text, nullable=False))
     edited: bool = False
+
+
+class ReplyDraft(SQLModel, table=True):
+    """A reply an agent added from the picker, waiting for (or past) a supervisor's approval.
+
+    Drafts live here, not in the reply files: the program's own files stay read-only and
+    every console on the database sees a draft, and its approval, at once.
+    """
+
+    __tablename__ = "reply_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reply_id: str = Field(max_length=80, unique=True)  # <category>.draft_<n>
+    category: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    tags: str = Field(default="", max_length=400)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    status: str = Field(default="draft", max_length=16)  # draft | approved
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: datetime | None = _utc(nullable=True)

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.vocab import CHANNELS, KINDS, REFUND_STATUSES, STATUSES
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "data" / "sla.toml"
+# The shipped rules, read-only inside the package; a shop's own copy lives in its home folder.
+DEFAULT_POLICY = Path(__file__).resolve().parent / "defaults" / "sla.toml"
 # What can meet a clock: the first reply, the case reaching a specialist (an agent with that
 # role, not any reassignment), the case being resolved.
 MET_EVENTS = frozenset({"first_reply", "specialist_assigned", "resolved"})

@@ -15,6 +15,16 @@ from console.sla import Policy, load_policy
 T0 = datetime(2026, 11, 23, 2, 0, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_user_folders(tmp_path, monkeypatch):
+    """No test reads or writes the real per-user folders or follows the caller's settings:
+    platformdirs honours XDG_* on Linux, and the console's own variables are cleared."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    for name in ("AFTERSALES_HOME", "AFTERSALES_DB", "AFTERSALES_AGENT", "AFTERSALES_SHOP"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def policy() -> Policy:
     return load_policy()

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from console.cli import agent_name, main
 from console.db import open_database, resolve_url
 from console.queue import QueueFilter, QueueReader
@@ -46,12 +48,20 @@ def test_broken_policy_is_a_message(tmp_path):
     assert "clocks.x" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_agent_name(monkeypatch):
+def test_agent_name(monkeypatch, tmp_path):
+    from console.identity import IdentityError, remember_name
+
     monkeypatch.setenv("AFTERSALES_AGENT", "阿珍")
     assert agent_name(None) == "阿珍"
     assert agent_name(" 小王 ") == "小王"
     monkeypatch.delenv("AFTERSALES_AGENT")
-    assert agent_name(None)  # the OS user
+    # Nothing given, nothing remembered: None, so the console asks; never the OS user.
+    assert agent_name(None) is None
+    remember_name("小美")
+    assert agent_name(None) == "小美"
+    assert agent_name("老陈") == "老陈"  # --agent wins for this run
+    with pytest.raises(IdentityError, match="控制字符"):
+        agent_name("小\x1b[31m王")
 
 
 def test_sop_and_phrases_commands_are_wired(capsys):
@@ -72,3 +82,13 @@ def test_agent_role(tmp_path, capsys):
     assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("老陈") == "supervisor"
     assert main(["--db", path, "agent", "阿强", "--role", "specialist"]) == 0
     assert Cases(open_database(resolve_url(path)), load_policy(), SystemClock()).role_of("阿强") == "specialist"
+
+
+def test_output_in_a_legacy_code_page_is_never_a_traceback(tmp_path):
+    """Windows writes redirected output in the ANSI code page (GBK on Chinese systems)."""
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    out = subprocess.run([sys.executable, "-m", "console", "whoami", "小王✓"], capture_output=True, env=env)
+    assert out.returncode == 0 and b"Traceback" not in out.stderr
+    assert out.stdout.decode("gbk").startswith("已记住: 小王?")

@@ -52,7 +52,7 @@ def test_every_reply_an_sop_step_asks_for_exists_and_is_approved(shipped):
 
     sop = read_sop()
     if not sop.refs:
-        pytest.skip("data/sop/ has no flows yet")
+        pytest.skip("the shipped sop/ has no flows yet")
     approved = {r.id for r in shipped.approved}
     assert sorted({rid for rid, _, _ in sop.refs} - approved) == []
     # and the link back: each of those replies names at least one existing SOP step

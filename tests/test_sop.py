@@ -1,4 +1,4 @@
-"""The shipped SOP trees (data/sop) and walking them: every leaf, random walks, back/restart, memo."""
+"""The shipped SOP trees (console/defaults/sop) and walking them: every leaf, random walks, back/restart, memo."""
 
 from __future__ import annotations
 

@@ -76,6 +76,24 @@ def test_a_second_connection_sees_a_commit(db, db_path, cases):
     watcher.close()
 
 
+def test_change_polling_in_a_folder_whose_name_has_spaces_hash_and_percent(tmp_path, policy, clock):
+    """The watcher opens the file by URI: `#`, `%` and spaces (common in Windows folder names
+    such as "店铺 #2") must not cut the path short, or no change is ever seen."""
+    from console.cases import Cases
+
+    folder = tmp_path / "店铺 #2 50%"
+    folder.mkdir()
+    url = resolve_url(str(folder / "console.db"))
+    db = open_database(url)
+    watcher = Database(url).watcher()
+    assert watcher.changed() is False
+    Cases(db, policy, clock).create(CaseDraft(buyer_id="阿狸"), "小王")
+    assert watcher.changed() is True
+    assert not (tmp_path / "店铺 ").exists()  # nothing created at a truncated path
+    watcher.close()
+    db.dispose()
+
+
 def test_writes_do_not_interleave(db, db_path, cases):
     """Two threads, each on its own connection, adding notes at once: every note lands."""
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
@@ -148,7 +166,12 @@ def test_missing_directory_is_a_clear_message(tmp_path):
 
 def test_resolve_url(monkeypatch, tmp_path):
     monkeypatch.delenv("AFTERSALES_DB", raising=False)
-    assert resolve_url(None).endswith("data/console.db")
+    # No --db, no AFTERSALES_DB: console.db in the shop folder (here the per-user default,
+    # which the autouse fixture points at a temp XDG_DATA_HOME).
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'xdg-data' / 'aftersales' / 'console.db'}"
+    assert resolve_url(None, default=tmp_path / "shop" / "console.db").endswith("/shop/console.db")
+    monkeypatch.setenv("AFTERSALES_HOME", str(tmp_path / "elsewhere"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'elsewhere' / 'console.db'}"
     monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "x.db"))
     assert resolve_url(None) == f"sqlite:///{tmp_path / 'x.db'}"
     assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"

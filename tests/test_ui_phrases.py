@@ -2,6 +2,7 @@
 
 import re
 
+from sqlmodel import select
 from textual.widgets import TextArea
 
 from console.intake import CaseDraft
@@ -106,18 +107,20 @@ async def test_missing_values_show_markers_never_a_crash(db, policy, clock, case
         assert "待填" in str(app.screen.query_one("#edit-hits").render())
 
 
-async def test_an_agent_adds_a_draft_and_a_supervisor_approves_it(db, policy, clock, cases, tmp_path, monkeypatch):
-    import shutil
+def _files(folder):
+    """Every file under `folder` with its bytes, to prove nothing was written there."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    import console.screens.phrases as picker_module
-    from console.phrases import DEFAULT_LIBRARY, load_library
 
-    library = tmp_path / "phrases"
-    shutil.copytree(DEFAULT_LIBRARY, library)
-    monkeypatch.setattr(picker_module, "LIBRARY_DIR", library)
+async def test_a_draft_goes_to_the_database_and_its_approval_reaches_every_console(db, policy, clock, cases):
+    from console.home import SHIPPED
+    from console.models import ReplyDraft
+    from console.reply_drafts import ReplyDrafts
+
+    shipped_before = _files(SHIPPED)
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
     cases.mark_first_reply(case.id, "小王")
-    app = make_app(db, policy, clock)
+    app = make_app(db, policy, clock)  # no shop folder of its own: the shipped files, read only
     async with app.run_test(size=SIZE) as pilot:
         await _open_picker(pilot, app, case.id)
         await type_text(pilot, "周末发货")
@@ -127,7 +130,7 @@ async def test_an_agent_adds_a_draft_and_a_supervisor_approves_it(db, policy, cl
         app.screen.query_one("#draft-text", TextArea).load_text("亲，周末仓库照常发货，今天下单明天就能发出哦～")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        draft = load_library(library).get("logistics.draft_1")
+        draft = ReplyDrafts(db, clock).get("logistics.draft_1")
         assert draft is not None and draft.status == "draft" and draft.title == "周末发货"
         picker = app.screen
         assert picker.current().id == "logistics.draft_1"
@@ -148,7 +151,48 @@ async def test_an_agent_adds_a_draft_and_a_supervisor_approves_it(db, policy, cl
         assert boss.screen.current().id == "logistics.draft_1"
         await pilot.press("ctrl+o")
         await settle(pilot)
-    assert load_library(library).get("logistics.draft_1").status == "approved"
+    with db.read() as s:
+        row = s.exec(select(ReplyDraft).where(ReplyDraft.reply_id == "logistics.draft_1")).one()
+    assert (row.status, row.approved_by, row.approved_at) == ("approved", "老陈", clock.now())
+
+    # Another console on the same database: an approved reply, copied without a confirmation.
+    other = make_app(db, policy, clock, agent="小美")
+    async with other.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, other, case.id)
+        await type_text(pilot, "周末发货")
+        await settle(pilot)
+        assert other.screen.current().id == "logistics.draft_1" and other.screen.current().approved
+        await pilot.press("enter")
+        await settle(pilot)
+        assert other.last_copied == "亲，周末仓库照常发货，今天下单明天就能发出哦～"
+    assert _files(SHIPPED) == shipped_before  # the program's files were never written
+
+
+async def test_a_draft_in_the_shops_own_reply_files_is_approved_in_that_file(db, policy, clock, cases, tmp_path):
+    from console.home import SHIPPED, resolve
+
+    shipped_before = _files(SHIPPED)
+    home = tmp_path / "shop"
+    (home / "phrases").mkdir(parents=True)
+    mine = home / "phrases" / "greeting.txt"
+    mine.write_text("[greeting.weekend]\ntitle: 周末问候\ntags: 周末 问候\nstatus: draft\n\n"
+                    "亲，周末愉快！有什么可以帮您？\n", encoding="utf-8")
+    (home / "config.toml").write_text('[shop]\nname = "小美旗舰店"\nreturn_address = "杭州市余杭区 1 号"\n',
+                                      encoding="utf-8")
+    cases.set_role("老陈", "supervisor")
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "老陈")
+    boss = make_app(db, policy, clock, agent="老陈", home=resolve(str(home)))
+    assert (boss.shop_name, boss.return_address) == ("小美旗舰店", "杭州市余杭区 1 号")
+    async with boss.run_test(size=SIZE) as pilot:
+        await _open_picker(pilot, boss, case.id)
+        assert [r.id for r in boss.screen.lib.replies] == ["greeting.weekend"]  # the shop's own files
+        await type_text(pilot, "周末问候")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert boss.screen.current().approved
+    assert "status: approved" in mine.read_text(encoding="utf-8")
+    assert _files(SHIPPED) == shipped_before
 
 
 async def test_the_picker_opens_afresh_for_each_case(db, policy, clock, cases):

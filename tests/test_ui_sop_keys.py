@@ -50,12 +50,11 @@ async def test_tick_off_a_task(db, policy, clock, cases):
         assert [t.done_at is not None for t in app.cases.get(case.id).tasks] == [False, True]
 
 
-async def test_register_row_from_a_case_then_edit_and_export(db, policy, clock, cases, tmp_path, monkeypatch):
-    import console.screens.registers as regscreen
+async def test_register_row_from_a_case_then_edit_and_export(db, policy, clock, cases, tmp_path):
+    from console.home import Home
 
-    monkeypatch.setattr(regscreen, "EXPORT_DIR", tmp_path / "exports")
     case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567", kind="return"), "小王")
-    app = make_app(db, policy, clock)
+    app = make_app(db, policy, clock, home=Home(tmp_path / "shop"))  # exports go to <home>/exports
     async with app.run_test(size=SIZE) as pilot:
         await _open_case(pilot, app, case.id)
         await pilot.press("g", "1")  # 退件表
@@ -88,7 +87,7 @@ async def test_register_row_from_a_case_then_edit_and_export(db, policy, clock, 
         assert Registers(db, policy, clock).rows("return")[0].condition == "外包装破损,内瓶完好"
         await pilot.press("x", "X")
         await settle(pilot)
-        names = sorted(p.suffix for p in (tmp_path / "exports").iterdir())
+        names = sorted(p.suffix for p in (tmp_path / "shop" / "exports").iterdir())
         assert names == [".csv", ".xlsx"]
         await pilot.press("2")
         await settle(pilot)

@@ -148,18 +148,19 @@ async def test_switching_flow_mid_way_asks_first(db, policy, clock, cases):
         assert app.screen.walk.flow.id == "logistics" and app.screen.walk.path == ()
 
 
-async def test_a_broken_tree_makes_only_its_flow_unavailable(db, policy, clock, cases, tmp_path, monkeypatch):
+async def test_a_broken_tree_makes_only_its_flow_unavailable(db, policy, clock, cases, tmp_path):
     import shutil
 
-    import console.screens.wizard as wizard_screen
-    from console.sop import DEFAULT_DIR, load_library
+    from console.home import Home
+    from console.sop import DEFAULT_DIR
 
+    sop_dir = tmp_path / "shop" / "sop"  # the shop's own trees, read by the wizard
+    sop_dir.mkdir(parents=True)
     for f in DEFAULT_DIR.glob("*.toml"):
-        shutil.copy(f, tmp_path / f.name)
-    (tmp_path / "refund.toml").write_text("[flow]\nid = \"refund\"\nstart = ", encoding="utf-8")
-    monkeypatch.setattr(wizard_screen, "_library", load_library(tmp_path))
+        shutil.copy(f, sop_dir / f.name)
+    (sop_dir / "refund.toml").write_text("[flow]\nid = \"refund\"\nstart = ", encoding="utf-8")
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
-    app = make_app(db, policy, clock)
+    app = make_app(db, policy, clock, home=Home(tmp_path / "shop"))
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(WizardScreen(case.id))
         await settle(pilot)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from console.app import AftersalesApp
 
 
-def make_app(db, policy, clock, agent="小王", offer_demo=False) -> AftersalesApp:
+def make_app(db, policy, clock, agent="小王", offer_demo=False, home=None, **kwargs) -> AftersalesApp:
     # tick_seconds=0: no real interval; tests advance the clock and call app.tick().
-    return AftersalesApp(db, policy, agent, clock=clock, tick_seconds=0, offer_demo=offer_demo)
+    return AftersalesApp(db, policy, agent, clock=clock, tick_seconds=0, offer_demo=offer_demo,
+                         home=home, **kwargs)
 
 
 async def settle(pilot) -> None:

@@ -2,7 +2,7 @@
 
 No Textual here: the picker screen calls these functions and draws the results.
 
-    lib = load_library()                       # scripts/phrases/*.txt
+    lib = load_library(home.phrases_dir)       # <shop folder or shipped>/phrases/*.txt
     index = SearchIndex(lib.replies)           # pinyin computed once, here
     results = index.search("tk", boost_ids=step_replies, usage=counts)
     text = fill(results[0].reply.text, {"order_no": case.order_no})

@@ -1,4 +1,8 @@
-"""Approve a draft: rewrite its status line in place, every other byte unchanged.
+"""Approve a draft in a reply file: rewrite its status line in place, every other byte unchanged.
+
+Only files in a shop's own folder are rewritten; the shipped defaults inside the program are
+refused (ApproveError). Drafts added from the picker live in the database instead
+(console/reply_drafts.py).
 
 Supervisors edit these files by hand and review them with `git diff`, so the rewrite
 touches exactly one line (or inserts one, if the block had no status line).
@@ -14,6 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from console.home import is_shipped
 from console.phrases.forbidden import Rule, default_rules
 from console.phrases.library import load_library
 from console.phrases.lint import lint_reply
@@ -50,6 +55,10 @@ def approve(
         where = ", ".join(f"{r.path.name}:{r.line('id')}" for r in found)
         raise ApproveError(f"编号 {reply_id} 重复 ({where}), 请先修正")
     reply = found[0]
+    if is_shipped(reply.path):
+        raise ApproveError(
+            f"{reply_id} 在程序自带的话术里 ({reply.path}), 程序的文件不能修改。\n"
+            "先运行 aftersales init 把默认文件复制到店铺文件夹, 再审核那里的副本。")
     if reply.status == "approved":
         return False
     if not force:

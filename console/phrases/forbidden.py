@@ -1,4 +1,4 @@
-"""Forbidden phrasing (禁用语): the list in data/forbidden.toml and a checker for free text.
+"""Forbidden phrasing (禁用语): the list in forbidden.toml and a checker for free text.
 
 The checker returns positions (str indices) so the screen can highlight the words
 while the agent edits a reply before copying it.

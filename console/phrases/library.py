@@ -1,6 +1,6 @@
-"""Read the reply library: `scripts/phrases/*.txt`, one block per reply.
+"""Read the reply library: `phrases/*.txt` (the shop's own, else console/defaults), one block per reply.
 
-The format is documented in scripts/phrases/README.md. Parsing is forgiving (Chinese
+The format is documented in console/defaults/phrases/README.md. Parsing is forgiving (Chinese
 or English field names, full-width colons, any tag separators) and never stops at the
 first mistake: every problem is collected with its file and line, and the replies
 that could be read are still returned, so one typo does not empty the agent's picker.

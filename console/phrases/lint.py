@@ -1,6 +1,6 @@
 """`aftersales phrases check`: everything that can be wrong with the library, with file:line.
 
-SOP links are checked against data/sop/*.toml read directly (flat `[nodes.<id>]` tables,
+SOP links are checked against the SOP folder's *.toml read directly (flat `[nodes.<id>]` tables,
 step id `<flow>.<node_id>`), so this works whether or not the SOP engine is importable;
 the other way round, every reply id an SOP node lists in `replies` must exist here.
 """
@@ -153,7 +153,7 @@ def _original_offset(text: str, stripped_offset: int) -> int:
 
 
 def read_sop(sop_dir: Path | str = DEFAULT_SOP_DIR) -> SopIndex:
-    """Step ids and reply references of every data/sop/*.toml, read as plain TOML."""
+    """Step ids and reply references of every sop/*.toml, read as plain TOML."""
     index = SopIndex()
     for path in sorted(Path(sop_dir).glob("*.toml")):
         if path.name == "rules.toml":  # shared numbers, not a flow

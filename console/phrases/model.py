@@ -9,10 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_LIBRARY = ROOT / "scripts" / "phrases"
-DEFAULT_FORBIDDEN = ROOT / "data" / "forbidden.toml"
-DEFAULT_SOP_DIR = ROOT / "data" / "sop"
+# The shipped defaults live inside the package and are only read; a shop's own copies live
+# in its home folder (console/home.py). ROOT is the folder holding the `console` package.
+SHIPPED = Path(__file__).resolve().parents[1] / "defaults"
+ROOT = SHIPPED.parents[1]
+DEFAULT_LIBRARY = SHIPPED / "phrases"
+DEFAULT_FORBIDDEN = SHIPPED / "forbidden.toml"
+DEFAULT_SOP_DIR = SHIPPED / "sop"
+# The `path` of a reply that lives in the database (a draft added from the picker).
+IN_DATABASE = Path("<数据库>")
 
 # Placeholder name -> the Chinese label shown in the 【待填:…】 marker and the picker.
 PLACEHOLDERS: dict[str, str] = {
@@ -78,6 +83,11 @@ class Reply:
     def approved(self) -> bool:
         return self.status == "approved"
 
+    @property
+    def in_database(self) -> bool:
+        """Added from the picker and kept in the database, not in a reply file."""
+        return self.path == IN_DATABASE
+
     def line(self, name: str) -> int:
         """Line of a field, falling back to the block's header line."""
         return self.lines.get(name) or self.lines.get("id", 1)
@@ -104,7 +114,7 @@ class Problem:
 
 
 def display_path(path: Path) -> str:
-    """Paths inside the repository are shown relative to it (shorter, clickable)."""
+    """Shipped files are shown as `console/defaults/...` (shorter); others as given."""
     try:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:

@@ -14,12 +14,15 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from console.phrases import (
     CATEGORIES,
+    DEFAULT_FORBIDDEN,
     DEFAULT_LIBRARY,
     ForbiddenListError,
     Library,
     Reply,
     Result,
+    Rule,
     SearchIndex,
+    default_rules,
     describe,
     fill,
     find_forbidden,
@@ -30,18 +33,49 @@ from console.textsafe import inert
 from console.widgets.keybar import KeyBar
 
 SHOWN = 30
-# Where the library lives (tests point it at a copy, since drafts and approvals write files).
+# Where the reply files and the forbidden list are read from, and the drafts stored in the
+# database: the app sets these at start from the shop folder (else the shipped defaults).
+# Nothing here writes into the program's files; drafts go to the database.
 LIBRARY_DIR = DEFAULT_LIBRARY
+FORBIDDEN_FILE = DEFAULT_FORBIDDEN
+DRAFTS = None  # console.reply_drafts.ReplyDrafts of the running app
 _cache: dict[str, object] = {}
 
 
 def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
-    """The reply library and its search index, built once per run (pinyin included)."""
-    if reload or "index" not in _cache or _cache.get("dir") != LIBRARY_DIR:
-        lib = load_library(LIBRARY_DIR)
+    """The reply library (the files plus the drafts in the database) and its search index.
+
+    The files are read once per run (`reload` reads them again); the index, pinyin included,
+    is rebuilt only when the stored drafts changed: another console added or approved one.
+    """
+    if reload or "files" not in _cache or _cache.get("dir") != LIBRARY_DIR:
+        _cache["files"] = load_library(LIBRARY_DIR)
         _cache["dir"] = LIBRARY_DIR
-        _cache["lib"], _cache["index"] = lib, SearchIndex(lib.replies)
+        _cache.pop("key", None)
+    files: Library = _cache["files"]  # type: ignore[assignment]
+    stored = _stored_drafts()
+    key = (id(files), tuple((r.id, r.status) for r in stored))
+    if _cache.get("key") != key:
+        lib = Library(replies=files.replies + stored, problems=files.problems, root=files.root,
+                      files=files.files)
+        _cache["lib"], _cache["index"], _cache["key"] = lib, SearchIndex(lib.replies), key
     return _cache["lib"], _cache["index"]  # type: ignore[return-value]
+
+
+def _stored_drafts() -> list[Reply]:
+    from console.db import StoreError
+
+    if DRAFTS is None:
+        return []
+    try:
+        return DRAFTS.replies()
+    except StoreError:
+        return []  # a locked database: the files still work; drafts come back next time
+
+
+def forbidden_rules() -> tuple[Rule, ...]:
+    """The shop's forbidden list (else the shipped one); ForbiddenListError if unusable."""
+    return default_rules(FORBIDDEN_FILE)
 
 
 def case_values(app, case_id: int | None) -> dict[str, str]:
@@ -335,26 +369,55 @@ class PhrasePicker(Screen[None]):
     def action_new_draft(self) -> None:
         def added(reply_id: str | None) -> None:
             if reply_id:
-                self.lib, self.index = library_and_index(reload=True)
+                self.lib, self.index = library_and_index()
                 self._search(self.query_one("#pp-query", Input).value)
                 self.app.notify(f"已新增草稿 {reply_id},等主管审核", markup=False)
 
         self.app.push_screen(NewDraftDialog(self.query_one("#pp-query", Input).value, set(self.lib.ids)), added)
 
     def action_approve(self) -> None:
+        """A draft from the database is approved there (every console sees it); one in the
+        shop's own reply files is approved in its file; the shipped files are refused."""
         from console.phrases import ApproveError, approve
 
         reply = self.current()
-        if reply is None or reply.approved or not self.app.is_supervisor:
+        app = self.app
+        if reply is None or reply.approved or not app.is_supervisor:
             return
         try:
-            approve(reply.id, LIBRARY_DIR)
-        except (ApproveError, OSError) as exc:
-            self.app.notify(f"审核失败: {exc}", markup=False, severity="error")
+            rules = forbidden_rules()
+        except ForbiddenListError as exc:
+            app.notify(f"禁用语列表有误, 无法审核: {exc}", markup=False, severity="error")
             return
-        self.lib, self.index = library_and_index(reload=True)
+        if reply.in_database:
+            drafts, agent = app.reply_drafts, app.agent
+
+            def job() -> str:
+                try:
+                    drafts.approve(reply.id, agent, rules=rules)
+                except ApproveError as exc:
+                    return _approve_failure(exc)
+                return ""
+
+            app.write(job, lambda failure: self._approved(reply.id, failure))
+            return
+        try:
+            approve(reply.id, LIBRARY_DIR, rules=rules)
+        except ApproveError as exc:
+            self._approved(reply.id, _approve_failure(exc))
+            return
+        except OSError as exc:
+            self._approved(reply.id, f"审核失败: {exc}")
+            return
+        self._approved(reply.id, "", reload=True)
+
+    def _approved(self, reply_id: str, failure: str, reload: bool = False) -> None:
+        if failure:
+            self.app.notify(failure, markup=False, severity="error", timeout=10)
+            return
+        self.lib, self.index = library_and_index(reload=reload)
         self._search(self.query_one("#pp-query", Input).value)
-        self.app.notify(f"已审核通过 {reply.id}", markup=False)
+        self.app.notify(f"已审核通过 {reply_id}", markup=False)
 
     def action_close(self) -> None:
         self.app.pop_screen()
@@ -393,7 +456,7 @@ class EditReplyDialog(ModalScreen[str | None]):
         if not text:
             return
         try:
-            hits = find_forbidden(text)
+            hits = find_forbidden(text, forbidden_rules())
         except ForbiddenListError as exc:
             self.app.notify(f"禁用语列表有误,无法检查: {exc}", markup=False, severity="error")
             hits = []
@@ -446,27 +509,49 @@ class NewDraftDialog(ModalScreen[str | None]):
         yield KeyBar()
 
     def action_save(self) -> None:
-        from console.phrases.drafts import DraftError, add_draft
+        """Checked here (fields, placeholders, forbidden phrases), then stored in the database
+        by a worker; the dialog closes with the new id, or shows why not and keeps the text."""
+        from console.phrases.drafts import DraftError, check_draft
 
         def val(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value
 
         text = self.query_one("#draft-text", TextArea).text
         try:
-            hits = find_forbidden(text)
+            rules = forbidden_rules()
         except ForbiddenListError:
-            hits = []
+            rules = ()
+        hits = find_forbidden(text, rules)
         if hits:
-            self.query_one("#draft-error", Static).update(
-                Text("含有禁用语: " + ";".join(describe(h) for h in hits)))
+            self._error("含有禁用语: " + ";".join(describe(h) for h in hits))
             return
         try:
-            reply_id = add_draft(val("draft-category").strip(), val("draft-title"), text, self.app.agent,
-                                 val("draft-tags"), root=LIBRARY_DIR, existing=self._existing)
-        except (DraftError, OSError) as exc:
-            self.query_one("#draft-error", Static).update(Text(str(exc)))
+            category, title, body, tags = check_draft(val("draft-category"), val("draft-title"), text,
+                                                      val("draft-tags"), rules)
+        except DraftError as exc:
+            self._error(str(exc))
             return
-        self.dismiss(reply_id)
+        app = self.app
+        drafts, agent, taken = app.reply_drafts, app.agent, self._existing
+        app.write(lambda: drafts.add(category, title, body, agent, tags, taken=taken, rules=rules),
+                  self._saved, self._error)
+
+    def _saved(self, reply: Reply) -> None:
+        if self.is_current:
+            self.dismiss(reply.id)
+        else:  # closed while the write was on its way: it is stored all the same
+            self.app.notify(f"已新增草稿 {reply.id},等主管审核", markup=False)
+
+    def _error(self, message: str) -> None:
+        if self.is_mounted:
+            self.query_one("#draft-error", Static).update(Text(message))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _approve_failure(exc: Exception) -> str:
+    """One notification: why the approval was refused, with the first problems found."""
+    problems = getattr(exc, "problems", [])
+    detail = ";".join(p.message for p in problems[:3])
+    return f"审核失败: {exc}" + (f" ({detail})" if detail else "")

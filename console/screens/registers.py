@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,8 +23,6 @@ from console.registers import (
 )
 from console.textsafe import inert
 from console.widgets.keybar import KeyBar
-
-EXPORT_DIR = Path("data") / "exports"
 
 
 def parse_range(text: str, today: date) -> tuple[date | None, date | None] | None:
@@ -158,10 +155,11 @@ class RegistersScreen(Screen[None]):
 
     def action_export(self, fmt: str) -> None:
         reg = self.register
-        EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+        folder = self.app.home.exports_dir  # in the shop's folder, not wherever the shell was
         stamp = self.app.now().astimezone(self.app.policy.timezone).strftime("%Y%m%d-%H%M%S")
-        path = EXPORT_DIR / f"{reg.title}-{stamp}.{fmt}"
+        path = folder / f"{reg.title}-{stamp}.{fmt}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             (export_csv if fmt == "csv" else export_xlsx)(reg, self.rows, path, self.app.policy)
         except OSError as exc:
             self.app.notify(f"导出失败: {exc}", markup=False, severity="error")

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from console.db import StoreError
 from console.notes import Notes
-from console.sop import GOODS_RETURN, Flow, Library, Walk, load_library
+from console.sop import DEFAULT_DIR, GOODS_RETURN, Flow, Library, Walk, load_library
 from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
 from console.widgets.keybar import KeyBar
@@ -31,13 +31,17 @@ def draft_place(case_id: int) -> str:
     return f"wizard:{case_id}"
 
 _library: Library | None = None
+# Where the trees are read from and which clock kinds exist: the app sets both at start
+# from the shop folder and its policy (mirrors LIBRARY_DIR in screens/phrases.py).
+SOP_DIR = DEFAULT_DIR
+SOP_CLOCKS: frozenset[str] | None = None
 
 
 def sop_library(reload: bool = False) -> Library:
     """The SOP trees, loaded once per run (a broken file leaves only its flow unavailable)."""
     global _library
-    if _library is None or reload:
-        _library = load_library()
+    if _library is None or reload or _library.directory != SOP_DIR:
+        _library = load_library(SOP_DIR, clocks=SOP_CLOCKS)
     return _library
 
 

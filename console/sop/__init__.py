@@ -1,4 +1,4 @@
-"""SOP decision trees: load and validate data/sop/*.toml, walk a flow, enforce the money rules.
+"""SOP decision trees: load and validate sop/*.toml, walk a flow, enforce the money rules.
 
 No Textual here: the wizard screen calls these functions and shows what they return.
 """

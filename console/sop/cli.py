@@ -29,10 +29,10 @@ WALK_HELP = """\
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `sop` command to an argparse subparsers object; returns its parser."""
     sop = subparsers.add_parser("sop", help="SOP 决策树: 检查、查看、试走 (check/show/walk)",
-                                description="SOP 决策树 (data/sop/*.toml)")
+                                description="SOP 决策树 (店铺文件夹/sop/*.toml,没有则用程序自带的)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--dir", dest="sop_dir", metavar="DIR",
-                        help="SOP 目录 (默认仓库里的 data/sop)")
+                        help="SOP 目录 (默认 店铺文件夹/sop,没有则用程序自带的;店铺文件夹用 aftersales --home DIR 指定)")
     sub = sop.add_subparsers(dest="sop_command", metavar="{check,show,walk}")
     check = sub.add_parser("check", parents=[common], help="检查所有流程文件,每个问题一行")
     check.add_argument("--reply-ids", metavar="FILE",
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, *, reply_ids: Collection[str] | None = None,
 
 def _clocks(sla: str | None, err: TextIO) -> Collection[str] | None:
     if not sla:
-        return None  # the loader reads data/sla.toml itself
+        return None  # the loader reads the shipped sla.toml itself
     from console.sla import PolicyError, load_policy
 
     try:

@@ -1,4 +1,4 @@
-"""Load every flow in data/sop: a broken file becomes errors and an unavailable flow, never a crash."""
+"""Load every flow in an SOP folder (shipped: console/defaults/sop): a broken file becomes errors and an unavailable flow, never a crash."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from console.sop.model import Flow, Library, Rules, SopError
 from console.sop.rules import load_rules
 from console.sop.validate import FlowChecker
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "sop"
+# The shipped trees, read-only inside the package; a shop's own copies live in its home folder.
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "defaults" / "sop"
 RULES_FILE = "rules.toml"
 
 _HEADER = re.compile(r"^\s*\[\s*(flow|nodes\.([A-Za-z0-9_-]+))\s*\]")
@@ -33,7 +34,7 @@ def load_library(directory: Path | str = DEFAULT_DIR, *, clocks: Collection[str]
     """All flows in `directory`.
 
     Args:
-        clocks: known timer kinds; None reads them from the default data/sla.toml.
+        clocks: known timer kinds; None reads them from the shipped sla.toml.
         reply_ids: known reply ids; None skips that check.
     """
     directory = Path(directory)

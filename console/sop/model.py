@@ -101,7 +101,7 @@ class FactField:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A leaf: everything the agent does next. Field meanings: data/sop/README.md."""
+    """A leaf: everything the agent does next. Field meanings: console/defaults/sop/README.md."""
 
     flow_id: str
     flow_title: str
@@ -197,7 +197,7 @@ class Flow:
 
 @dataclass(frozen=True)
 class Rules:
-    """Shop-wide numbers and vocabularies from data/sop/rules.toml (defaults below)."""
+    """Shop-wide numbers and vocabularies from sop/rules.toml (defaults below)."""
 
     compensation_max_ratio: Decimal = Decimal("0.30")
     first_offer_ratio: Decimal = Decimal("0.83")

@@ -1,4 +1,4 @@
-"""The money rules the wizard enforces, and data/sop/rules.toml that sets their numbers.
+"""The money rules the wizard enforces, and sop/rules.toml that sets their numbers.
 
 Every check returns a Verdict; on refusal the reason is a sentence the agent can act on.
 """

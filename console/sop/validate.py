@@ -249,7 +249,7 @@ class FlowChecker:
         timers = self._strings(spec, "timers", node_id)
         for timer in timers:
             if self.clocks is not None and timer not in self.clocks:
-                self.err(node_id, f"未知计时类型 {timer!r} (not in data/sla.toml [clocks])")
+                self.err(node_id, f"未知计时类型 {timer!r} (not in sla.toml [clocks])")
         replies = self._strings(spec, "replies", node_id)
         for reply in replies:
             self._reply(reply, node_id)
