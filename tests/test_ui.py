@@ -194,6 +194,13 @@ async def test_countdown_ticks_and_turns_red(db, policy, clock, cases):
         await pilot.pause()
         line = table.render_line(0)
         assert "-00:05" in line.text
+        # Off the cursor row (the cursor bar draws its own colours): the overdue red itself.
+        cases.create(CaseDraft(buyer_id="阿猫"), "小王")
+        app.screen.reload()
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.cursor_row == 1
+        line = table.render_line(0)
         overdue_style = table.get_component_rich_style("case-table--overdue")
         countdown = next(seg for seg in line if "-00:05" in seg.text)
         assert countdown.style.color == overdue_style.color
