@@ -31,3 +31,84 @@ async def test_the_cursor_row_is_a_bar_in_every_theme(db, policy, clock, cases):
         await pilot.pause()
         assert not any(s.style.bgcolor == bar for s in table.render_line(0))
         assert all(s.style.bgcolor == bar for s in table.render_line(1))
+
+
+async def test_messages_go_to_the_status_line_of_every_screen_and_dialog(db, policy, clock, cases):
+    from textual.widgets import Static
+
+    from console.screens.dialogs import ChoiceDialog
+    from console.widgets.keybar import KeyBar, StatusLine
+
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        line = bar.query_one(StatusLine)
+        assert line.size.height == 1  # kept while empty: a message does not move the screen
+        table_height = app.screen.table.size.height
+        await pilot.press("enter")  # open the case
+        await settle(pilot)
+        await pilot.press("r", "r")  # first reply, then again: "already marked"
+        await settle(pilot)
+        assert [m.text for m in app.messages] == ["已标记首次回复", "已经标记过首次回复"]
+        case_bar = app.screen.query_one(KeyBar)
+        assert "已经标记过首次回复" in case_bar.status_text
+        assert not app.screen.query("Toast") and not app._notifications  # noqa: SLF001
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.table.size.height == table_height
+
+        # A dialog has its own key bar, and the message shows there, in Chinese, whole.
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        app.notify("数据库被占用 [b]稍后再试[/b]", severity="error")
+        await settle(pilot)
+        dialog_line = app.screen.query_one(StatusLine)
+        assert "数据库被占用 [b]稍后再试[/b]" in app.screen.query_one(KeyBar).status_text
+        assert dialog_line.has_class("-error")
+        assert app.messages[-1].severity == "error"
+        await pilot.press("escape")
+        await settle(pilot)
+        # The queue's bar shows the same current message (it is the app's one status).
+        assert "数据库被占用" in app.screen.query_one(KeyBar).status_text
+        assert str(app.screen.query_one("#keys", Static).render()).count("新建") == 1
+    assert app.cases.get(case.id).case.first_replied_at is not None
+
+
+async def test_a_message_goes_away_after_its_time_or_when_replaced(db, policy, clock):
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.notify("第一条", timeout=0.05)
+        app.notify("第二条")
+        await settle(pilot)
+        assert "第二条" in app.screen.query_one("KeyBar").status_text
+        app.notify("很快消失", timeout=0.01)
+        await settle(pilot)
+        app._expire_status(app.status)  # noqa: SLF001 - what the timer does, without waiting
+        await settle(pilot)
+        assert app.status is None and app.screen.query_one("KeyBar").status_text == ""
+        assert [m.text for m in app.messages] == ["第一条", "第二条", "很快消失"]
+
+
+async def test_the_clipboard_fallback_warning_is_said_once_per_session(db, policy, clock, cases, monkeypatch):
+    import console.clipboard as clipboard
+
+    monkeypatch.setattr(clipboard, "_system_copy", lambda text: "PyperclipException: no DISPLAY")
+    case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    cases.claim(case.id, "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("H")  # handover: c copies the summary
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.press("c")
+            await settle(pilot)
+        said = [m.text for m in app.messages]
+        assert said.count(clipboard.MSG_OSC52) == 1
+        assert said[0] == clipboard.MSG_OSC52 and app.messages[0].severity == "warning"
+        assert said[1:] == ["已通过终端复制 (OSC 52)"] * 2
+        assert app.clipboard == app.last_copied and "阿狸" in app.clipboard
