@@ -47,7 +47,7 @@ class CaseScreen(Screen[None]):
         Binding("m", "assign_me", "接手", id="case.assign_me", tooltip="接手这个工单 (别人已接手时会提示是谁)"),
         Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
         Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
-        Binding("n", "note", "记笔记", id="case.note", tooltip="到笔记栏写沟通记录 (自动存草稿)"),
+        Binding("n", "note", "记笔记", id="case.note", tooltip="到笔记栏写沟通记录: Ctrl+S 保存 · Ctrl+T 答应买家 · Ctrl+G 改我上一条 · Esc 离开 (自动存草稿)"),
         Binding("f2", "toggle_notes", "笔记栏", id="case.notes", tooltip="显示/聚焦/隐藏笔记栏"),
         Binding("f", "refund", "退款状态", id="case.refund", tooltip="跟随千牛的退款状态,每个状态有自己的计时"),
         Binding("i", "intervened", "小二介入", id="case.intervened", tooltip="标记/取消平台小二介入"),

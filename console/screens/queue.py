@@ -39,7 +39,7 @@ class QueueScreen(Screen[None]):
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
-        Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记"),
+        Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记 (笔记栏里: Ctrl+S 保存 · Ctrl+G 改我上一条)"),
         Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
         Binding("I", "inbox", "交接收件", id="queue.inbox", tooltip="看交接给我(或待分配池)的未读交接"),
         Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),

@@ -43,7 +43,8 @@ class NotesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存笔记", priority=True, id="notes.save"),
         Binding("ctrl+t", "promise", "答应买家", id="notes.promise", tooltip="保存为答应买家的事,并设一个时限"),
-        Binding("ctrl+e", "edit_last", "改我上一条", id="notes.edit", tooltip="修改我最近的一条笔记 (旧版本保留在历史里)"),
+        # Not Ctrl+E: the text area takes it (end of line) before the pane sees it. G as in 改.
+        Binding("ctrl+g", "edit_last", "改我上一条", id="notes.edit", tooltip="修改我最近的一条笔记 (旧版本保留在历史里)"),
         Binding("escape", "leave", "离开笔记栏", id="notes.leave"),
     ]
 
@@ -68,7 +69,7 @@ class NotesPane(Vertical):
         with VerticalScroll(id="notes-list"):
             yield Static(id="notes-body")
         yield TextArea(id="notes-input", soft_wrap=True)
-        yield Static("Ctrl+S 保存 · Ctrl+T 答应买家 · 自动存草稿", id="notes-hint")
+        yield Static("Ctrl+S 保存 · Ctrl+T 答应买家 · Ctrl+G 改我上一条 · 自动存草稿", id="notes-hint")
 
     def on_mount(self) -> None:
         self._area = self.query_one("#notes-input", TextArea)
