@@ -22,6 +22,7 @@ from console.clock import Clock, SystemClock
 from console.db import Database, StoreError
 from console.queue import QueueReader
 from console.sla import Policy
+from console.terminal import InertControls, use_paste_safe_parser
 from console.widgets.keybar import StatusMessage
 
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class AftersalesApp(App[None]):
         self.status_signal: Signal[StatusMessage | None] = Signal(self, "status")
         self._status_timer: Timer | None = None
         self._said_once: set[str] = set()
+        self._inert_controls = InertControls()
         self.shop_name = shop_name
         self._role: str | None = None
 
@@ -99,6 +101,18 @@ class AftersalesApp(App[None]):
         # After the first frame: the pinyin table and index cost ~50 ms of CPU, and a thread
         # doing it during start-up would hold the GIL while the queue paints.
         self.set_timer(0.3, self._warm_phrases)
+
+    def get_driver_class(self):
+        """Textual's driver for this terminal, reading bracketed pastes with `PasteSafeParser`
+        (Textual's own parser reorders a paste that holds an ESC)."""
+        driver = super().get_driver_class()
+        use_paste_safe_parser()
+        return driver
+
+    def get_line_filters(self):
+        """Textual's filters, then one that keeps control characters in drawn text (a pasted
+        ESC in a text box) from reaching the terminal."""
+        return [*super().get_line_filters(), self._inert_controls]
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_phrases(self) -> None:
