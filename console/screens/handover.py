@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label, Static, TextArea
 from console.handover import Handovers, HandoverSummary
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
+from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
 from console.widgets.keybar import KeyBar
 
@@ -89,7 +90,7 @@ class HandoverScreen(Screen[None]):
         burning = sum(1 for i in s.items if i.state in ("overdue", "warning"))
         self.query_one("#handover-title", Static).update(Text.assemble(
             (" 交接班 ", "bold reverse"), f"  {self.app.agent} → ", (self.target or "待分配池", "bold cyan"),
-            f"   未结 {len(s.items)} 个", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
+            f"   未结 {qty(len(s.items), '个')}", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
         ))
         flags = Text()
         if s.escalated:
@@ -186,12 +187,12 @@ class HandoverScreen(Screen[None]):
                 return
 
             def done(_h) -> None:
-                app.notify(f"已交接 {count} 个工单给 {target or '待分配池'}", markup=False)
+                app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}", markup=False)
                 app.pop_screen()
 
             app.write(lambda: self.service.hand_over(app.agent, target, note, assignments), done)
 
-        app.push_screen(ConfirmDialog(f"把 {count} 个工单交给 {target or '待分配池'} 并下班?"), go)
+        app.push_screen(ConfirmDialog(f"把 {qty(count, '个')}工单交给 {target or '待分配池'} 并下班?"), go)
 
 
 class HandoverInbox(Screen[None]):
