@@ -38,6 +38,9 @@ class AftersalesApp(App[None]):
 
     TITLE = "售后工作台"
     CSS_PATH = "app.tcss"
+    # A width class on every screen: side panels give way below 110 (wizard) or 100 (case
+    # notes) columns; see app.tcss and widgets/side_panel.py.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-medium"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "帮助", key_display="?", id="app.help"),
         Binding("ctrl+p", "command_palette", "命令面板", id="app.palette", show=False),

@@ -1,5 +1,6 @@
 """What the agent sees: the cursor bar, the status line, layouts at 80 and 100 columns."""
 
+
 from console.intake import CaseDraft
 from tests.ui_helpers import make_app, settle
 
@@ -112,3 +113,93 @@ async def test_the_clipboard_fallback_warning_is_said_once_per_session(db, polic
         assert said[0] == clipboard.MSG_OSC52 and app.messages[0].severity == "warning"
         assert said[1:] == ["已通过终端复制 (OSC 52)"] * 2
         assert app.clipboard == app.last_copied and "阿狸" in app.clipboard
+
+
+def _lines(widget) -> list[str]:
+    from textual.geometry import Region
+
+    return [s.text.rstrip() for s in widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))]
+
+
+async def test_the_clock_table_keeps_time_left_at_80_columns_with_the_notes_pane(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund"), "小王")
+    cases.start_clock(case.id, "refund_auto_agree_shipped", "小王")  # the longest clock name
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        notes, clocks = screen.query_one("#notes"), screen.query_one("#case-clocks")
+        # Below 100 columns the notes pane gives the main column its room...
+        assert not notes.display
+        full = "\n".join(_lines(clocks))
+        assert "到期 (店铺时间)" in full and "11-30 10:00:00" in full
+        # ...and F2 brings it back: 时限 and 剩余 stay whole, the rest gives way.
+        await pilot.press("f2")
+        await settle(pilot)
+        assert notes.display and screen.query_one("#notes-input").has_focus
+        lines = _lines(clocks)
+        assert lines[1].split() == ["时限", "剩余"]
+        assert "退款自动同意(已发货)  7d00h" in lines
+        assert not any("…" in line for line in lines)
+        await pilot.press("f2")  # from inside the pane: put it away
+        await settle(pilot)
+        assert not notes.display
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert not notes.display  # the agent put it away: it stays away
+        await pilot.press("f2")
+        await settle(pilot)
+        assert notes.display
+        assert "到期" in _lines(clocks)[1]
+
+
+async def test_at_100_columns_the_notes_pane_is_open_beside_the_whole_clock_table(db, policy, clock, cases):
+    cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#notes").display
+        assert _lines(app.screen.query_one("#case-clocks"))[1].split() == ["时限", "剩余", "到期", "(店铺时间)", "类别"]
+
+
+async def test_the_wizard_side_panel_collapses_below_110_columns_and_f3_toggles_it(db, policy, clock, cases):
+    from console.screens.wizard import WizardScreen
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="payment"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(WizardScreen(case.id, "payment"))
+        await settle(pilot)
+        side, main = app.screen.query_one("#wiz-side"), app.screen.query_one("#wiz-main")
+        assert not side.display and main.outer_size.width == 100
+        assert "f3提示栏" in app.screen.query_one("KeyBar").query_one("#keys").render().plain
+        await pilot.press("f3")
+        await settle(pilot)
+        assert side.display and "怎么做" in "\n".join(_lines(app.screen.query_one("#wiz-hint")))
+        assert main.outer_size.width >= 55
+        await pilot.press("f3")
+        await settle(pilot)
+        assert not side.display
+        await pilot.resize_terminal(130, 34)
+        await settle(pilot)
+        assert not side.display  # put away by the agent: stays away when the window grows
+        await pilot.press("f3")
+        await settle(pilot)
+        assert side.display and side.outer_size.width == 44
+
+
+async def test_the_wizard_side_panel_is_open_on_a_wide_screen(db, policy, clock, cases):
+    from console.screens.wizard import WizardScreen
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="return"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(130, 34)) as pilot:
+        await settle(pilot)
+        app.push_screen(WizardScreen(case.id, "return"))
+        await settle(pilot)
+        assert app.screen.query_one("#wiz-side").display

@@ -167,28 +167,32 @@ class CaseScreen(Screen[None]):
         self.query_one("#case-events", Static).update(events)
 
     def _paint_clocks(self) -> None:
+        from console.widgets.fitted_table import FitColumn, FittedTable
+
         d = self.detail
         assert d is not None
         now = self.app.now()
         policy = self.app.policy
-        table = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
-        for col in ("时限", "剩余", "到期 (店铺时间)", "类别", ""):
-            table.add_column(col, no_wrap=True)
+        kind, left, due, clock, word = (FitColumn(h) for h in ("时限", "剩余", "到期 (店铺时间)", "类别", ""))
+        due.short, due.short_header = [], "到期"
         running = d.running
         for dl in running:
+            kind.cells.append(Text(policy.label(dl.kind)))
+            clock.cells.append(Text(_clock_word(dl.clock)))
             if dl.state == "paused":
-                left = format_countdown_seconds(dl.remaining_s or 0)
-                table.add_row(policy.label(dl.kind), Text(left, style="dim"), "—",
-                              _clock_word(dl.clock), Text("暂停 (等买家)", style="dim"))
+                left.cells.append(Text(format_countdown_seconds(dl.remaining_s or 0), style="dim"))
+                due.cells.append(Text("—"))
+                due.short.append(Text("—"))
+                word.cells.append(Text("暂停 (等买家)", style="dim"))
                 continue
             state = state_at(dl.due_at, dl.warn_at or dl.due_at, now)
-            table.add_row(
-                policy.label(dl.kind),
-                Text(format_countdown(dl.due_at - now), style=STATE_STYLE[state]),
-                shop_time(dl.due_at, policy, "%m-%d %H:%M:%S"),
-                _clock_word(dl.clock),
-                Text(STATE_WORD[state], style=STATE_STYLE[state]),
-            )
+            left.cells.append(Text(format_countdown(dl.due_at - now), style=STATE_STYLE[state]))
+            due.cells.append(Text(shop_time(dl.due_at, policy, "%m-%d %H:%M:%S")))
+            due.short.append(Text(shop_time(dl.due_at, policy, "%d日%H:%M")))
+            word.cells.append(Text(STATE_WORD[state], style=STATE_STYLE[state]))
+        # Narrow (80 columns with the notes pane): 时限 and 剩余 stay; the rest gives way.
+        table = FittedTable([kind, left, due, clock, word],
+                            plan=[("drop", 3), ("short", 2), ("drop", 4), ("drop", 2)])
         out = Table.grid()
         out.add_row(Text("进行中的计时", style="bold underline"))
         out.add_row(table if running else Text("没有进行中的计时", style="dim"))

@@ -57,7 +57,13 @@ class WizardScreen(Screen[None]):
         Binding("c", "copy_memo", "复制备注", id="wizard.memo", tooltip="复制一行备注,贴到千牛订单备注"),
         Binding("ctrl+s", "submit_facts", "提交信息", priority=True, id="wizard.facts"),
         Binding("escape", "leave", "返回", id="wizard.leave"),
+        Binding("f3", "toggle_side", "提示栏", id="wizard.side", tooltip="显示/隐藏右侧的 怎么做·需要收集·沟通语气"),
     ]
+
+    def action_toggle_side(self) -> None:
+        from console.widgets.side_panel import toggle_panel
+
+        toggle_panel(self.query_one("#wiz-side"))
 
     def __init__(self, case_id: int | None = None, flow_id: str | None = None) -> None:
         super().__init__()

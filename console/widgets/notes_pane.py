@@ -21,6 +21,7 @@ from console.models import Note
 from console.notes import Notes, place_of
 from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
+from console.widgets.side_panel import hide_panel, show_panel
 
 AUTOSAVE_SECONDS = 0.6
 
@@ -108,7 +109,7 @@ class NotesPane(Vertical):
         self.query_one("#notes-list", VerticalScroll).scroll_end(animate=False)
 
     def focus_input(self) -> None:
-        self.remove_class("-hidden")
+        show_panel(self)
         self.query_one("#notes-input", TextArea).focus()
 
     # ---- autosave --------------------------------------------------------------------------
@@ -207,11 +208,12 @@ class NotesPane(Vertical):
 
 
 def toggle_notes(pane: NotesPane, home) -> None:
-    """One key for the pane: show and focus it; from inside it, hide it; else focus it."""
-    if pane.has_class("-hidden"):
+    """One key for the pane: show and focus it; from inside it, hide it; else focus it.
+    (Hidden may also mean the screen is too narrow for it: see side_panel.)"""
+    if not pane.display:
         pane.focus_input()
     elif pane.has_focus_within:
-        pane.add_class("-hidden")
+        hide_panel(pane)
         home.focus()
     else:
         pane.focus_input()
