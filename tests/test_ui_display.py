@@ -1,5 +1,6 @@
 """What the agent sees: the cursor bar, the status line, layouts at 80 and 100 columns."""
 
+from datetime import timedelta
 
 from console.intake import CaseDraft
 from tests.ui_helpers import make_app, settle
@@ -203,3 +204,39 @@ async def test_the_wizard_side_panel_is_open_on_a_wide_screen(db, policy, clock,
         app.push_screen(WizardScreen(case.id, "return"))
         await settle(pilot)
         assert app.screen.query_one("#wiz-side").display
+
+
+async def test_the_handover_table_gives_its_width_to_the_columns_that_need_it(db, policy, clock, cases):
+    from textual.widgets import DataTable
+
+    long_kind = cases.create(CaseDraft(buyer_id="xiaomei_99971", kind="logistics"), "小王")
+    refund = cases.create(CaseDraft(buyer_id="阿狸", kind="refund"), "小王")
+    # Due before the case's own clocks, so it is the one the handover shows.
+    cases.start_clock(refund.id, "refund_auto_agree_shipped", "小王", due_at=clock.now() + timedelta(seconds=20))
+    for c in (long_kind, refund):
+        cases.claim(c.id, "小王")
+    cases.set_status(long_kind.id, "waiting_buyer", "小王")
+    cases.add_note(refund.id, "买家说快递放在驿站了,明天去取,取到后拍照片发给我们确认有没有破损", "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        titles = [str(c.label) for c in table.columns.values()]
+        widths = dict(zip(titles, (c.width for c in table.columns.values()), strict=True))
+        cells = {t: [table.get_row_at(r)[i] for r in range(table.row_count)] for i, t in enumerate(titles)}
+        for title in ("类型/状态", "计时"):  # never cut at 100 columns
+            assert widths[title] >= max(c.cell_len for c in cells[title]), title
+        assert "物流查询/等买家" in [c.plain for c in cells["类型/状态"]]
+        assert any(c.plain.endswith("退款自动同意(已发货)") for c in cells["计时"])
+        # The buyer whole; the note, the longest text, gets what is left: the line is full
+        # (100 columns less cell padding and the scrollbar) and nothing runs off it.
+        assert widths["买家"] >= len("xiaomei_99971")
+        assert widths["最后笔记"] > widths["下一步"]
+        assert sum(widths.values()) + 2 * len(widths) == 100 - 2
+        assert table.virtual_size.width <= table.size.width
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert table.virtual_size.width <= table.size.width
+        assert "00:20 退" in [c.plain[:7] for c in (table.get_row_at(r)[4] for r in range(table.row_count))]

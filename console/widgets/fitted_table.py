@@ -3,6 +3,9 @@
 `FittedTable` is a Rich renderable: Rich hands it the width at draw time (a resize, the
 notes pane shown or hidden), so it never wraps a cell; it shortens or drops columns in the
 order given until the rest fits, and the columns that matter stay whole.
+
+`share_width` is the same idea for a DataTable whose column widths we set: columns that
+must not be cut get their natural width, the others share what is left.
 """
 
 from __future__ import annotations
@@ -75,3 +78,29 @@ class FittedTable:
         full = self.layout(10**6)
         widest = sum(self._width(cells, h) for h, cells in full) + GAP * max(0, len(full) - 1)
         return Measurement(1, min(widest, options.max_width))
+
+
+def share_width(natural: Sequence[int], keep: Sequence[bool], total: int,
+                minimum: Sequence[int] | int = 4) -> list[int]:
+    """Widths for columns with these natural (content) widths in `total` cells.
+
+    Columns marked `keep` get their natural width. The others first get their minimum
+    (or natural width, if smaller), then share what is left fairly, the least wanting
+    first, none beyond its natural width. What nobody wants goes to the last shared
+    column, so the table fills the line. The sum exceeds `total` only when the kept
+    columns and the minimums alone do.
+    """
+    mins = [minimum] * len(natural) if isinstance(minimum, int) else list(minimum)
+    flex = [i for i, k in enumerate(keep) if not k]
+    widths = [n if keep[i] else min(n, mins[i]) for i, n in enumerate(natural)]
+    room = total - sum(widths)
+    wanting = sorted((i for i in flex if natural[i] > widths[i]), key=lambda i: natural[i] - widths[i])
+    for done, i in enumerate(wanting):
+        if room <= 0:
+            break
+        give = min(natural[i] - widths[i], room // (len(wanting) - done))
+        widths[i] += give
+        room -= give
+    if room > 0 and flex:
+        widths[flex[-1]] += room
+    return widths
