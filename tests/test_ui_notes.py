@@ -41,7 +41,7 @@ async def test_ctrl_g_in_the_text_area_edits_my_last_note(db, policy, clock, cas
         assert sorted(n.body for n in current) == ["已催快递,明天到", "阿珍的笔记"]
         assert next(n for n in current if n.author == "小王").supersedes is not None
         hint = str(app.screen.query_one("#notes-hint", Static).render())
-        assert "Ctrl+G 改我上一条" in hint
+        assert "Ctrl+G改我上一条" in hint
 
 
 async def test_a_bracketed_paste_with_escapes_is_stored_exactly_in_order(db, policy, clock, cases):

@@ -70,7 +70,7 @@ class NotesPane(Vertical):
         with VerticalScroll(id="notes-list"):
             yield Static(id="notes-body")
         yield TextArea(id="notes-input", soft_wrap=True)
-        yield Static("Ctrl+S 保存 · Ctrl+T 答应买家 · Ctrl+G 改我上一条 · 自动存草稿", id="notes-hint")
+        yield Static("Ctrl+S保存 · Ctrl+T答应买家 · Ctrl+G改我上一条 · 自动存草稿", id="notes-hint")
 
     def on_mount(self) -> None:
         self._area = self.query_one("#notes-input", TextArea)
