@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any, ClassVar, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.signal import Signal
+from textual.timer import Timer
 
 from console.cases import Cases
 from console.clock import Clock, SystemClock
@@ -20,8 +24,14 @@ from console.db import Database, StoreError
 from console.home import Home, default_home
 from console.queue import QueueReader
 from console.sla import Policy
+from console.terminal import InertControls, use_paste_safe_parser
+from console.widgets.keybar import StatusMessage
 
 T = TypeVar("T")
+
+# How long a message stays on the status line unless replaced; a caller's longer timeout wins.
+STATUS_SECONDS: dict[str, float] = {"information": 5.0, "warning": 10.0, "error": 15.0}
+MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
 
 
 class AftersalesApp(App[None]):
@@ -36,6 +46,9 @@ class AftersalesApp(App[None]):
 
     TITLE = "售后工作台"
     CSS_PATH = "app.tcss"
+    # A width class on every screen: side panels give way below 110 (wizard) or 100 (case
+    # notes) columns; see app.tcss and widgets/side_panel.py.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-medium"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "帮助", key_display="?", id="app.help"),
         Binding("ctrl+p", "command_palette", "命令面板", id="app.palette", show=False),
@@ -71,6 +84,13 @@ class AftersalesApp(App[None]):
         self.offer_demo = offer_demo
         self.db_label = _db_label(db.url)
         self.last_copied: str | None = None
+        # Every message said, newest last (tests read it); the one on the status line now.
+        self.messages: deque[StatusMessage] = deque(maxlen=100)
+        self.status: StatusMessage | None = None
+        self.status_signal: Signal[StatusMessage | None] = Signal(self, "status")
+        self._status_timer: Timer | None = None
+        self._said_once: set[str] = set()
+        self._inert_controls = InertControls()
         self.shop_name = shop_name or self.home.shop_name
         # The {return_address} of replies, from the shop's config.toml ("" when not set).
         self.return_address = self.home.return_address
@@ -159,6 +179,18 @@ class AftersalesApp(App[None]):
         # doing it during start-up would hold the GIL while the queue paints.
         self.set_timer(0.3, self._warm_phrases)
 
+    def get_driver_class(self):
+        """Textual's driver for this terminal, reading bracketed pastes with `PasteSafeParser`
+        (Textual's own parser reorders a paste that holds an ESC)."""
+        driver = super().get_driver_class()
+        use_paste_safe_parser()
+        return driver
+
+    def get_line_filters(self):
+        """Textual's filters, then one that keeps control characters in drawn text (a pasted
+        ESC in a text box) from reaching the terminal."""
+        return [*super().get_line_filters(), self._inert_controls]
+
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_phrases(self) -> None:
         """Load the reply library and its pinyin index off the UI thread, so the picker opens at once."""
@@ -211,7 +243,11 @@ class AftersalesApp(App[None]):
         self.call_from_thread(self._copied, text, result, done)
 
     def _copied(self, text: str, result, done) -> None:
-        if result.ok:
+        if result.method == "osc52":
+            # The long "allow the terminal to write the clipboard" advice once per session.
+            if not self.notify_once("clipboard.osc52", result.message, severity="warning"):
+                self.notify(MSG_OSC52_AGAIN)
+        elif result.ok:
             self.notify(result.message, markup=False)
         else:
             self.log.error(f"copy failed: {result.detail}")
@@ -223,6 +259,64 @@ class AftersalesApp(App[None]):
 
     def now(self):
         return self.clock.now()
+
+    # ---- the status line -------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+        once: str | None = None,
+    ) -> None:
+        """Say `message` on the status line of the key bar (every screen and dialog has one)
+        instead of a toast. Drawn as plain text whatever `markup` says. It stays until the
+        next message or for `STATUS_SECONDS[severity]` (or `timeout`, if longer).
+        With `once=key`, a message with that key is said only the first time per session.
+        Thread-safe, like `App.notify`."""
+        self._say(message, title=title, severity=severity, timeout=timeout, once=once)
+
+    def notify_once(self, key: str, message: str, **kw: Any) -> bool:
+        """`notify` the first time `key` is used in this session; False (and nothing said) after."""
+        return self._say(message, once=key, **kw)
+
+    def _say(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        once: str | None = None,
+        markup: bool = True,  # noqa: ARG002 - never markup on the status line
+    ) -> bool:
+        if once is not None:
+            if once in self._said_once:
+                return False
+            self._said_once.add(once)
+        text = f"{title}: {message}" if title else str(message)
+        seconds = max(STATUS_SECONDS.get(severity, 5.0), timeout or 0.0)
+        said = StatusMessage(text, severity, seconds)
+        self.messages.append(said)
+        # From a worker thread too: the widgets change on the UI thread.
+        self.call_later(self._show_status, said)
+        return True
+
+    def _show_status(self, said: StatusMessage | None) -> None:
+        self.status = said
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        if said is not None:
+            self._status_timer = self.set_timer(said.seconds, partial(self._expire_status, said))
+        self.status_signal.publish(said)
+
+    def _expire_status(self, said: StatusMessage) -> None:
+        if self.status is said:
+            self._show_status(None)
 
     def tick(self) -> None:
         """Once a second: repaint countdowns; reload if another console committed."""

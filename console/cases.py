@@ -19,6 +19,7 @@ from console.db import Database, NotFoundError, StoreError
 from console.intake import CaseDraft, ValidDraft, validate_draft
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
 from console.sla import Policy
+from console.units import qty
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
 
 __all__ = [
@@ -327,6 +328,6 @@ class UnknownAgentError(StoreError):
 def _agent_name(name: str | None) -> str | None:
     name = (name or "").strip() or None
     if name is not None and len(name) > 64:
-        raise StoreError("处理人名字太长 (最多 64 个字符)")
+        raise StoreError(f"处理人名字太长 (最多 {qty(64, '个字符')})")
     return name
 

@@ -17,6 +17,7 @@ from console.cases import Cases
 from console.db import StoreError
 from console.models import Case, CaseTask, Deadline, Handover, HandoverCase, Note, Shift
 from console.sla import format_countdown, shop_time, state_at
+from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
 
 NEAR = timedelta(hours=2)
@@ -124,7 +125,7 @@ class Handovers:
         if note.strip():
             lines.append(f"交接说明: {note.strip()}")
         burning = sum(1 for i in summary.items if i.state in ("overdue", "warning"))
-        lines.append(f"未结工单 {len(summary.items)} 个,其中超时或临近 {burning} 个")
+        lines.append(f"未结工单 {qty(len(summary.items), '个')},其中超时或临近 {qty(burning, '个')}")
         for i in summary.items:
             c = i.case
             mark = {"overdue": "【超时】", "warning": "【临近】"}.get(i.state, "")

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from console.units import qty
+
 _AMOUNT = re.compile(r"^(\d+)(?:\.(\d+))?$")
 _CENT = Decimal("0.01")
 
@@ -39,7 +41,7 @@ def parse_amount(text: str | int | Decimal, *, what: str = "金额",
     if value <= 0:
         raise AmountError(f"{what}必须大于 0")
     if maximum is not None and value > maximum:
-        raise AmountError(f"{what}过大(上限 {maximum} 元),请检查是否输错")
+        raise AmountError(f"{what}过大(上限 {qty(maximum, '元')}),请检查是否输错")
     return value.quantize(_CENT)
 
 

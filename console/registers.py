@@ -18,6 +18,7 @@ from console.db import Database, StoreError
 from console.models import Case, CaseEvent, ProblemEntry, ReshipEntry, ReturnEntry
 from console.money import AmountError, parse_amount
 from console.sla import Policy
+from console.units import qty
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def check_values(reg: Register, values: dict[str, str], policy: Policy, now: dat
         else:
             max_len = getattr(reg.model.__table__.c[name].type, "length", None) or 500
             if len(text) > max_len:
-                errors[name] = f"{col.title}: 最多 {max_len} 个字"
+                errors[name] = f"{col.title}: 最多 {qty(max_len, '个字')}"
             clean[name] = text
     if "buyer_id" in clean and not clean["buyer_id"]:
         errors["buyer_id"] = "买家旺旺: 必填"

@@ -104,6 +104,6 @@ async def test_a_name_that_cannot_be_saved_is_used_this_time_and_said(db, policy
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen) and app.agent == "小王"
-        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        messages = [m.text for m in app.messages]
         assert any("无法保存客服名字" in m and "下次启动还会再问" in m for m in messages)
 

@@ -3,6 +3,8 @@
 Update on purpose only: `pytest tests/test_snapshots.py --snapshot-update`, then look at the
 new SVGs (snapshot_report.html) before committing them."""
 
+import pytest
+
 from console.demo import populate
 from console.intake import CaseDraft
 from tests.conftest import T0
@@ -115,3 +117,51 @@ def test_phrase_picker_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# ---- the same screens at the sizes agents use beside Qianniu --------------------------
+
+NARROW = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
+
+
+async def _open_case(pilot, app, case):
+    from console.screens.case import CaseScreen
+
+    await settle(pilot)
+    app.push_screen(CaseScreen(case.id))
+    await settle(pilot)
+
+
+async def _wizard_outcome(pilot, app, case):
+    from console.screens.wizard import WizardScreen
+
+    await settle(pilot)
+    app.push_screen(WizardScreen(case.id, "return"))
+    await settle(pilot)
+    await pilot.press("2", "3", "2", "y")
+    await settle(pilot)
+
+
+async def _handover(pilot, app, case):
+    await settle(pilot)
+    await pilot.press("H")
+    await settle(pilot)
+
+
+async def _queue(pilot, app, case):
+    await settle(pilot)
+    await pilot.press("down", "down")  # the cursor bar off the first row
+
+
+@pytest.mark.parametrize("size", NARROW)
+@pytest.mark.parametrize("screen", [_queue, _open_case, _wizard_outcome, _handover],
+                         ids=["queue", "case", "wizard_outcome", "handover"])
+def test_narrow_snapshot(snap_compare, db, policy, clock, cases, screen, size):
+    app, case = _app(db, policy, clock, cases)
+    cases.claim(case.id, "小王")
+    cases.add_tasks(case.id, ["等快递回复签收人", "回复买家核实结果"], "小王")
+
+    async def run_before(pilot):
+        await screen(pilot, app, case)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

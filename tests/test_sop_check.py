@@ -154,7 +154,7 @@ def test_too_many_choices(sop_dir, capsys):
                                f'[nodes.q]\ntype = "question"\ntext = "问?"\nchoices = [{choices}]\n')
     write(sop_dir, text + '[nodes.c]\ntype = "confirm"\ntext = "确认"\nnext = "b"\n')
     code, out = check(sop_dir, capsys)
-    assert code == 1 and "最多 9 个" in out and "[c]" in out  # c and b are unreachable
+    assert code == 1 and "最多 9个" in out and "[c]" in out  # c and b are unreachable
 
 
 def test_an_outcome_reachable_without_its_confirmation(sop_dir, capsys):

@@ -104,7 +104,7 @@ def test_compensation_up_to_30_percent_is_allowed():
 def test_compensation_above_the_cap_is_blocked_with_the_reason():
     verdict = check_compensation("30.01", "100")
     assert not verdict
-    assert "30%" in verdict.reason and "上限 30 元" in verdict.reason and "主管" in verdict.reason
+    assert "30%" in verdict.reason and "上限 30元" in verdict.reason and "主管" in verdict.reason
 
 
 def test_the_cap_comes_from_the_rules():
@@ -128,9 +128,9 @@ def test_price_difference_ladder_follows_the_training_examples():
     assert ret.first == D(10) and ret.ladder == (D(10), D(12))
     exchange = price_difference_offer(24, basis="换货来回运费")
     assert exchange.first == D(20) and exchange.ladder == (D(20), D(23), D(24))
-    text = ret.text().replace("\u00a0", " ")
-    assert "10 元 → 12 元" in text and "退货/换货" in text
-    assert "上限是退货寄回运费 12 元" in text  # the screen says which postage is the base
+    text = ret.text()
+    assert "10元 → 12元" in text and "退货/换货" in text
+    assert "上限是退货寄回运费 12元" in text  # the screen says which postage is the base
 
 
 @given(st.integers(min_value=2, max_value=500))

@@ -125,7 +125,7 @@ async def test_find_open_and_work_a_case_with_keys(db, policy, clock, cases):
         await pilot.press("m")
         await settle(pilot)
         assert app.cases.get(target.id).case.assignee == "老陈"
-        assert any("老陈 接手" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        assert any("老陈 接手" in m.text for m in app.messages)
         await pilot.press("h")
         await settle(pilot)
         from console.screens.history import HistoryScreen
@@ -194,6 +194,13 @@ async def test_countdown_ticks_and_turns_red(db, policy, clock, cases):
         await pilot.pause()
         line = table.render_line(0)
         assert "-00:05" in line.text
+        # Off the cursor row (the cursor bar draws its own colours): the overdue red itself.
+        cases.create(CaseDraft(buyer_id="阿猫"), "小王")
+        app.screen.reload()
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.cursor_row == 1
+        line = table.render_line(0)
         overdue_style = table.get_component_rich_style("case-table--overdue")
         countdown = next(seg for seg in line if "-00:05" in seg.text)
         assert countdown.style.color == overdue_style.color
@@ -271,7 +278,7 @@ async def test_a_locked_database_is_a_message_not_a_crash(db, db_path, policy, c
             blocker.close()
             dbmod.BUSY_TIMEOUT_MS = old
         assert isinstance(app.screen, CaseScreen)
-        messages = [str(n.message) for n in app._notifications]  # noqa: SLF001
+        messages = [m.text for m in app.messages]
         assert any("占用" in m for m in messages)
         assert app.cases.get(case.id).case.urgent is False
         assert app.cases.get(case.id).notes == []
@@ -299,4 +306,4 @@ async def test_a_failing_read_is_a_message_not_a_crash(db, policy, clock, cases,
         app.screen.reload()
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert any("磁盘" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        assert any("磁盘" in m.text for m in app.messages)

@@ -58,7 +58,7 @@ async def test_two_consoles_claim_at_once_and_write_notes(db, db_path, policy, c
         owner = Cases(db, policy, clock).get(case.id).case.assignee
         assert owner in ("小王", "阿珍")
         loser = b if owner == "小王" else a
-        assert any(f"{owner} 接手" in str(n.message) for n in loser._notifications)  # noqa: SLF001
+        assert any(f"{owner} 接手" in m.text for m in loser.messages)
 
         # Both write a note at the same moment: both are kept.
         for pilot, text in ((pa, "小王的笔记"), (pb, "阿珍的笔记")):
@@ -80,7 +80,7 @@ async def test_two_consoles_claim_at_once_and_write_notes(db, db_path, policy, c
         await pa.press("ctrl+s")
         await settle(pa)
         assert pane_a.text == "小王改的内容"
-        assert any("改过" in str(n.message) for n in a._notifications)  # noqa: SLF001
+        assert any("改过" in m.text for m in a.messages)
 
 
 async def test_handover_round_trip_between_two_agents(db, db_path, policy, clock, cases):

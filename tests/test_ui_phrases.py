@@ -47,7 +47,7 @@ async def test_search_by_initials_copy_with_a_number_key_and_find_it_on_the_case
         first = [e for e in detail.events if e.action == "first_reply"]
         assert [e.detail for e in first] == ["复制话术发给买家,记为首次回复"]
         assert {d.kind: d.state for d in detail.deadlines}["first_response"] == "met"
-        assert any("已记为首次回复" in str(n.message) for n in app._notifications)
+        assert any("已记为首次回复" in m.text for m in app.messages)
 
 
 async def test_append_fill_and_edit_with_a_forbidden_phrase(db, policy, clock, cases):

@@ -231,7 +231,7 @@ async def test_a_refusal_is_shown_above_the_keys_with_its_field_focused_at_80x24
         await type_text(pilot, "100")
         await pilot.press("enter")  # above the 30 % cap: refused
         await settle(pilot)
-        assert "上限 30 元" in str(error.render())
+        assert "上限 30元" in str(error.render())
         # Wherever the form scrolled, the refusal is on screen, right above the key bar.
         assert 0 <= error.region.y < 24 and error.region.height >= 1
         assert app.cases.get(case.id).case.sop_step is None

@@ -87,7 +87,7 @@ def test_an_outcome_that_pays_the_buyer_needs_its_amounts(library, cases):
     w = _leaf(library, "refund", "paid_refund")  # not shipped: whole-order refund
     with pytest.raises(StoreError, match="退款金额、订单实付金额"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "memo")
-    with pytest.raises(StoreError, match="只能整单退 128 元"):
+    with pytest.raises(StoreError, match="只能整单退 128元"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "memo", money=Money("10", "128"))
     detail = cases.get(case.id)
     assert detail.case.sop_step is None and detail.tasks == []  # refused: nothing changed
@@ -99,7 +99,7 @@ def test_an_outcome_that_pays_the_buyer_needs_its_amounts(library, cases):
 def test_compensation_above_the_cap_is_refused_by_the_domain(library, cases):
     case = _case(cases, kind="complaint")
     w = _leaf(library, "complaint", "done_compensation")
-    with pytest.raises(StoreError, match="上限 30 元"):
+    with pytest.raises(StoreError, match="上限 30元"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", money=Money("31", "100"))
     applied = apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", money=Money("30", "100"))
     assert applied.case.agreed_amount == "30" and applied.case.item_value == "100"
@@ -109,7 +109,7 @@ def test_compensation_above_the_cap_is_refused_by_the_domain(library, cases):
 def test_a_price_difference_never_goes_above_the_postage(library, cases):
     case = _case(cases, kind="refund")
     w = _leaf(library, "refund", "recv_price_diff")
-    with pytest.raises(StoreError, match="超过了可给的上限 12 元"):
+    with pytest.raises(StoreError, match="超过了可给的上限 12元"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", money=Money("13", postage="12"))
     with pytest.raises(StoreError, match="退货寄回运费"):
         apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", money=Money("10"))

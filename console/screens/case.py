@@ -47,7 +47,7 @@ class CaseScreen(Screen[None]):
         Binding("m", "assign_me", "接手", id="case.assign_me", tooltip="接手这个工单 (别人已接手时会提示是谁)"),
         Binding("a", "assign", "分配", id="case.assign", tooltip="分配给其他客服或放回待分配"),
         Binding("t", "start_clock", "计时", id="case.clock", tooltip="开始一个平台计时或答应买家的时限"),
-        Binding("n", "note", "记笔记", id="case.note", tooltip="到笔记栏写沟通记录 (自动存草稿)"),
+        Binding("n", "note", "记笔记", id="case.note", tooltip="到笔记栏写沟通记录: Ctrl+S 保存 · Ctrl+T 答应买家 · Ctrl+G 改我上一条 · Esc 离开 (自动存草稿)"),
         Binding("f2", "toggle_notes", "笔记栏", id="case.notes", tooltip="显示/聚焦/隐藏笔记栏"),
         Binding("f", "refund", "退款状态", id="case.refund", tooltip="跟随千牛的退款状态,每个状态有自己的计时"),
         Binding("i", "intervened", "小二介入", id="case.intervened", tooltip="标记/取消平台小二介入"),
@@ -78,8 +78,9 @@ class CaseScreen(Screen[None]):
         yield Static(id="case-title")
         with Horizontal(id="case-body"):
             with VerticalScroll(id="case-right"):
-                yield Static(id="case-fields")
+                # What burns first: the running clocks and the checklist, then the fields.
                 yield Static(id="case-clocks")
+                yield Static(id="case-fields")
                 yield Static(id="case-events")
             yield NotesPane(self.case_id, id="notes")
         yield KeyBar()
@@ -172,28 +173,32 @@ class CaseScreen(Screen[None]):
         self.query_one("#case-events", Static).update(events)
 
     def _paint_clocks(self) -> None:
+        from console.widgets.fitted_table import FitColumn, FittedTable
+
         d = self.detail
         assert d is not None
         now = self.app.now()
         policy = self.app.policy
-        table = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
-        for col in ("时限", "剩余", "到期 (店铺时间)", "类别", ""):
-            table.add_column(col, no_wrap=True)
+        kind, left, due, clock, word = (FitColumn(h) for h in ("时限", "剩余", "到期 (店铺时间)", "类别", ""))
+        due.short, due.short_header = [], "到期"
         running = d.running
         for dl in running:
+            kind.cells.append(Text(policy.label(dl.kind)))
+            clock.cells.append(Text(_clock_word(dl.clock)))
             if dl.state == "paused":
-                left = format_countdown_seconds(dl.remaining_s or 0)
-                table.add_row(policy.label(dl.kind), Text(left, style="dim"), "—",
-                              _clock_word(dl.clock), Text("暂停 (等买家)", style="dim"))
+                left.cells.append(Text(format_countdown_seconds(dl.remaining_s or 0), style="dim"))
+                due.cells.append(Text("—"))
+                due.short.append(Text("—"))
+                word.cells.append(Text("暂停 (等买家)", style="dim"))
                 continue
             state = state_at(dl.due_at, dl.warn_at or dl.due_at, now)
-            table.add_row(
-                policy.label(dl.kind),
-                Text(format_countdown(dl.due_at - now), style=STATE_STYLE[state]),
-                shop_time(dl.due_at, policy, "%m-%d %H:%M:%S"),
-                _clock_word(dl.clock),
-                Text(STATE_WORD[state], style=STATE_STYLE[state]),
-            )
+            left.cells.append(Text(format_countdown(dl.due_at - now), style=STATE_STYLE[state]))
+            due.cells.append(Text(shop_time(dl.due_at, policy, "%m-%d %H:%M:%S")))
+            due.short.append(Text(shop_time(dl.due_at, policy, "%d日%H:%M")))
+            word.cells.append(Text(STATE_WORD[state], style=STATE_STYLE[state]))
+        # Narrow (80 columns with the notes pane): 时限 and 剩余 stay; the rest gives way.
+        table = FittedTable([kind, left, due, clock, word],
+                            plan=[("drop", 3), ("short", 2), ("drop", 4), ("drop", 2)])
         out = Table.grid()
         out.add_row(Text("进行中的计时", style="bold underline"))
         out.add_row(table if running else Text("没有进行中的计时", style="dim"))
@@ -204,6 +209,7 @@ class CaseScreen(Screen[None]):
             for t in d.tasks:
                 mark, style = ("☑", "dim strike") if t.done_at else ("☐", "")
                 out.add_row(Text(f"{mark} {inert(t.text)}", style=style))
+        out.add_row(Text(""))
         self.query_one("#case-clocks", Static).update(out)
 
     # ---- actions ---------------------------------------------------------------------

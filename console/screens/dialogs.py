@@ -39,6 +39,7 @@ class ChoiceDialog(ModalScreen[str | None]):
                 items.append(Option(Text(f"{n}  {text}{mark}"), id=key))
             yield OptionList(*items)
             yield Label("数字键直接选择 · ↑↓ 回车 · Esc 取消", classes="dialog-hint")
+        yield KeyBar()  # its status line shows messages while the dialog is open
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
@@ -86,6 +87,7 @@ class PromptDialog(ModalScreen[str | None]):
             if self._suggestions:
                 yield Label(Text("可选: " + "、".join(self._suggestions)), classes="dialog-hint")
             yield Label("回车确定 · Esc 取消", classes="dialog-hint")
+        yield KeyBar()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()

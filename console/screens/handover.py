@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,9 +15,17 @@ from textual.widgets import DataTable, Label, Static, TextArea
 from console.handover import Handovers, HandoverSummary
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
+from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
+from console.widgets.fitted_table import share_width
 from console.widgets.keybar import KeyBar
 
+# (title, kept whole); the others share what is left of the width.
+COLUMNS: list[tuple[str, bool]] = [("", True), ("工单", True), ("买家", False), ("类型/状态", True), ("计时", True),
+                                   ("下一步", False), ("最后笔记", False), ("交给", True)]
+MINIMUM = [4, 4, 12, 4, 10, 6, 6, 4]
+SHRINK = [(4, 10), (6, 3), (5, 3), (2, 8)]  # (column, narrowest) when even the minimums do not fit
+SCROLLBAR = 2
 STATE_MARK = {"overdue": ("超时", "bold red"), "warning": ("临近", "bold yellow"), "paused": ("暂停", "dim"), "ok": ("", "")}
 
 
@@ -59,26 +68,57 @@ class HandoverScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        app = self.app
-        self.summary = self.service.summary(app.agent)
-        now = app.now()
+        self.summary = self.service.summary(self.app.agent)
+        self._fill_table()
+        self._paint()
+
+    def on_resize(self) -> None:
+        # The columns are sized to the screen: redo them for the new width.
+        if self.summary is not None:
+            self._fill_table()
+
+    def _fill_table(self) -> None:
+        assert self.summary is not None
+        now = self.app.now()
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for title, width in (("", 4), ("工单", 6), ("买家", 14), ("类型/状态", 12), ("计时", 18),
-                             ("下一步", 18), ("最后笔记", 18), ("交给", 8)):
-            table.add_column(title, width=width)
+        cursor = table.cursor_row
+        rows = []
         for item in self.summary.items:
             c = item.case
             word, style = STATE_MARK[item.state]
-            timer = f"{item.timer_label} {format_countdown(item.timer_due - now)}" if item.timer_due else item.timer_label
-            table.add_row(
-                Text(word, style=style), f"#{c.id}", Text(inert(c.buyer_id)),
-                f"{KINDS.get(c.kind, c.kind)}/{STATUSES.get(c.status, c.status)}",
+            # The countdown first: if the line is too narrow, the clock's name is what is cut.
+            timer = (f"{format_countdown(item.timer_due - now)} {item.timer_label}" if item.timer_due
+                     else item.timer_label)
+            rows.append((
+                Text(word, style=style), Text(f"#{c.id}"), Text(inert(c.buyer_id)),
+                Text(f"{KINDS.get(c.kind, c.kind)}/{STATUSES.get(c.status, c.status)}"),
                 Text(timer, style=style), Text(inert(item.next_step) or "—"),
-                Text(inert(item.last_note)[:60] or "—"), self._target_of(c.id) or "待分配",
-                key=str(c.id),
-            )
-        self._paint()
+                Text(inert(item.last_note)[:60] or "—"), Text(inert(self._target_of(c.id)) or "待分配"),
+            ))
+        table.clear(columns=True)
+        for (title, _), width in zip(COLUMNS, self._column_widths(rows), strict=True):
+            table.add_column(title, width=width)
+        for row, item in zip(rows, self.summary.items, strict=True):
+            table.add_row(*row, key=str(item.case.id))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def _column_widths(self, rows: list[tuple[Text, ...]]) -> list[int]:
+        """Column widths from the screen width: kind/status, the timer, the case and who takes
+        it over whole; buyer, next step and last note share the rest."""
+        table = self.query_one(DataTable)
+        padding = 2 * table.cell_padding * len(COLUMNS)
+        room = (self.size.width or self.app.size.width) - padding - SCROLLBAR
+        natural = [max([cell_len(title), *(row[i].cell_len for row in rows)]) for i, (title, _) in enumerate(COLUMNS)]
+        widths = share_width(natural, [keep for _, keep in COLUMNS], room, MINIMUM)
+        # Very narrow (80 columns): the timer keeps its countdown and loses its clock's name
+        # first, then the shared columns go below their minimum.
+        for column, floor in SHRINK:
+            over = sum(widths) - room
+            if over <= 0:
+                break
+            widths[column] = max(floor, widths[column] - over)
+        return widths
 
     def _target_of(self, case_id: int) -> str | None:
         return self.overrides.get(case_id, self.target)
@@ -89,7 +129,7 @@ class HandoverScreen(Screen[None]):
         burning = sum(1 for i in s.items if i.state in ("overdue", "warning"))
         self.query_one("#handover-title", Static).update(Text.assemble(
             (" 交接班 ", "bold reverse"), f"  {self.app.agent} → ", (self.target or "待分配池", "bold cyan"),
-            f"   未结 {len(s.items)} 个", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
+            f"   未结 {qty(len(s.items), '个')}", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
         ))
         flags = Text()
         if s.escalated:
@@ -179,12 +219,12 @@ class HandoverScreen(Screen[None]):
                 return
 
             def done(_h) -> None:
-                app.notify(f"已交接 {count} 个工单给 {target or '待分配池'}", markup=False)
+                app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}", markup=False)
                 app.pop_screen()
 
             app.write(lambda: self.service.hand_over(app.agent, target, note, assignments), done)
 
-        app.push_screen(ConfirmDialog(f"把 {count} 个工单交给 {target or '待分配池'} 并下班?"), go)
+        app.push_screen(ConfirmDialog(f"把 {qty(count, '个')}工单交给 {target or '待分配池'} 并下班?"), go)
 
 
 class HandoverInbox(Screen[None]):

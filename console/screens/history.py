@@ -16,6 +16,7 @@ from textual.widgets import Static
 from console.models import Note
 from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
+from console.units import qty
 from console.vocab import ACTIONS, label
 from console.widgets.keybar import KeyBar
 
@@ -53,7 +54,7 @@ class HistoryScreen(Screen[None]):
         c = detail.case
         self.query_one("#history-title", Static).update(Text.assemble(
             (f" 工单 #{c.id} 处理历史 ", "bold reverse"), "  买家 ", (inert(c.buyer_id), "bold"),
-            f"  共 {len(detail.events)} 条记录",
+            f"  共 {qty(len(detail.events), '条')}记录",
         ))
         table = Table(box=None, expand=True, header_style="bold", padding=(0, 1))
         for title in ("时间", "客服", "操作", "改前", "改后", "说明"):

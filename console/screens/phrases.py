@@ -30,6 +30,7 @@ from console.phrases import (
     load_library,
 )
 from console.textsafe import inert
+from console.units import qty
 from console.widgets.keybar import KeyBar
 
 SHOWN = 30
@@ -254,7 +255,7 @@ class PhrasePicker(Screen[None]):
         reply = self.current()
         text = Text()
         if self.parts:
-            text.append(f"待发送 (已拼接 {len(self.parts)} 条,Enter 连同当前这条一起复制)\n", style="bold cyan")
+            text.append(f"待发送 (已拼接 {qty(len(self.parts), '条')},Enter 连同当前这条一起复制)\n", style="bold cyan")
             text.append(self._marked(self._joined(self.parts)) + Text("\n\n"))
         if reply is not None:
             text.append(f"预览 · {reply.title}", style="bold")

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from console.db import StoreError
 from console.queue import QueueCounts, QueueFilter, QueueRow, describe
 from console.sla import shop_time
+from console.units import qty
 from console.vocab import KINDS, STATUSES
 from console.widgets.case_table import CaseTable, header_line
 from console.widgets.keybar import KeyBar
@@ -39,10 +40,10 @@ class QueueScreen(Screen[None]):
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
-        Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记"),
+        Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记 (笔记栏里: Ctrl+S 保存 · Ctrl+G 改我上一条)"),
         Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
         Binding("I", "inbox", "交接收件", id="queue.inbox", tooltip="看交接给我(或待分配池)的未读交接"),
-        Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {DEMO_CASES} 条演示工单"),
+        Binding("D", "load_demo", "载入演示", id="queue.demo", tooltip=f"载入 {qty(DEMO_CASES, '条')}演示工单"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -218,7 +219,7 @@ class QueueScreen(Screen[None]):
         if self.filter.active:
             empty.update(Text("没有符合条件的工单。按 c 清除筛选。"))
         else:
-            empty.update(Text(f"还没有工单。按 n 新建工单,或按 D 载入 {DEMO_CASES} 条演示工单。"))
+            empty.update(Text(f"还没有工单。按 n 新建工单,或按 D 载入 {qty(DEMO_CASES, '条')}演示工单。"))
 
     # ---- actions ---------------------------------------------------------------------
 
@@ -346,8 +347,8 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmDialog(
-                f"数据库里还没有工单。要载入 {DEMO_CASES} 条演示工单看看吗?\n(演示数据可随时用新数据库替换)",
-                yes=f"载入 {DEMO_CASES} 条演示工单", no="不用,从空队列开始",
+                f"数据库里还没有工单。要载入 {qty(DEMO_CASES, '条')}演示工单看看吗?\n(演示数据可随时用新数据库替换)",
+                yes=f"载入 {qty(DEMO_CASES, '条')}演示工单", no="不用,从空队列开始",
             ),
             lambda yes: yes and self.action_load_demo(),
         )
@@ -358,5 +359,5 @@ class QueueScreen(Screen[None]):
         app = self.app
         app.write(
             lambda: populate(app.db, app.policy, app.now(), DEMO_CASES, open_ratio=0.9, agent=app.agent),
-            lambda n: app.notify(f"已载入 {n} 条演示工单", markup=False),
+            lambda n: app.notify(f"已载入 {qty(n, '条')}演示工单", markup=False),
         )

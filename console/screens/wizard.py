@@ -65,7 +65,13 @@ class WizardScreen(Screen[None]):
         Binding("ctrl+s", "submit_facts", "提交信息", priority=True, id="wizard.facts"),
         Binding("escape", "leave", "返回(保留进度)", id="wizard.leave",
                 tooltip="在输入框里先离开输入框;再按返回,已答的步骤保留到下次打开"),
+        Binding("f3", "toggle_side", "提示栏", id="wizard.side", tooltip="显示/隐藏右侧的 怎么做·需要收集·沟通语气"),
     ]
+
+    def action_toggle_side(self) -> None:
+        from console.widgets.side_panel import toggle_panel
+
+        toggle_panel(self.query_one("#wiz-side"))
 
     def __init__(self, case_id: int | None = None, flow_id: str | None = None) -> None:
         super().__init__()
@@ -356,7 +362,12 @@ class WizardScreen(Screen[None]):
         if c.first_replied_at is None and c.initiated_by == "buyer":
             out.append("记为已首次回复 (按SOP答复了买家)")
         if o.case_kind != c.kind:
-            out.append(f"类型 {label(KINDS, c.kind)} → {label(KINDS, o.case_kind)},时限随类型改变")
+            line = f"类型 {label(KINDS, c.kind)} → {label(KINDS, o.case_kind)}"
+            before, after = policy.start_kind.get(c.kind, ()), policy.start_kind.get(o.case_kind, ())
+            if set(before) != set(after):
+                line += (f";时限 {'、'.join(policy.label(k) for k in before) or '—'} → "
+                         f"{'、'.join(policy.label(k) for k in after) or '—'}")
+            out.append(line)
         old = [x for x in d.running if x.origin.startswith("sop:") and x.kind not in o.timers]
         if old:
             out.append("结束上一次SOP结果的计时: " + "、".join(policy.label(x.kind) for x in old))

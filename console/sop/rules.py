@@ -12,6 +12,7 @@ from pathlib import Path
 
 from console.money import AmountError, parse_amount
 from console.sop.model import OK, Outcome, Rules, SopError, Verdict, refused
+from console.units import qty
 
 DEFAULT_BUYER_GETS = frozenset({
     "退款", "退差价", "重发", "换货", "发货", "继续派送", "自提", "小礼物", "补偿",
@@ -47,10 +48,10 @@ def check_refund(amount: str | int | Decimal, order_total: str | int | Decimal,
         if isinstance(parsed, Verdict):
             return parsed
     if value > total:
-        return refused(f"退款 {yuan(value)} 元超过订单实付 {yuan(total)} 元,不能同意")
+        return refused(f"退款 {qty(yuan(value), '元')} 超过订单实付 {qty(yuan(total), '元')},不能同意")
     if scope == "whole_order" and value != total:
         return refused(
-            f"未收到货的退款以订单为单位,只能整单退 {yuan(total)} 元;"
+            f"未收到货的退款以订单为单位,只能整单退 {qty(yuan(total), '元')};"
             "不能部分退款(如只退邮费、折扣、抵价券)"
         )
     return OK
@@ -74,7 +75,7 @@ def check_compensation(amount: str | int | Decimal, item_value: str | int | Deci
     if value > cap:
         pct = yuan(rules.compensation_max_ratio * 100)
         return refused(
-            f"补偿 {yuan(value)} 元超过宝贝价值 {yuan(item)} 元的 {pct}%(上限 {yuan(cap)} 元),"
+            f"补偿 {qty(yuan(value), '元')} 超过宝贝价值 {qty(yuan(item), '元')} 的 {qty(pct, '%')}(上限 {qty(yuan(cap), '元')}),"
             "不能同意;请逐步协商,超出上限请上报主管"
         )
     return OK
@@ -91,8 +92,8 @@ class PriceOffer:
     basis: str = "运费"  # which postage the difference replaces, in words
 
     def text(self) -> str:
-        steps = " → ".join(f"{yuan(a)}\u00a0元" for a in self.ladder)
-        return (f"出价阶梯: {steps}(上限是{self.basis} {yuan(self.postage)}\u00a0元);"
+        steps = " → ".join(qty(yuan(a), "元") for a in self.ladder)
+        return (f"出价阶梯: {steps}(上限是{self.basis} {qty(yuan(self.postage), '元')});"
                 f"仍不接受就按退货/换货处理。{self.note}").rstrip()
 
 
@@ -115,7 +116,7 @@ def price_difference_offer(postage: str | int | Decimal, rules: Rules | None = N
     if first >= cost:
         first = cost - 1
     if first < 1:
-        raise AmountError(f"{basis}只有 {yuan(cost)} 元,退差价省不了钱,直接按退货/换货处理")
+        raise AmountError(f"{basis}只有 {qty(yuan(cost), '元')},退差价省不了钱,直接按退货/换货处理")
     # The raises of 3–5 元 stop at the postage itself.
     ladder = list(dict.fromkeys([first] + [min(first + step, cost) for step in rules.raise_by]))
     note = ""
@@ -123,9 +124,9 @@ def price_difference_offer(postage: str | int | Decimal, rules: Rules | None = N
         cap = compensation_cap(parse_amount(item_value, what="宝贝价值"), rules)
         if any(a > cap for a in ladder):
             ladder = [a for a in ladder if a <= cap]
-            note = f"已去掉超过补偿上限 {yuan(cap)} 元的出价。"
+            note = f"已去掉超过补偿上限 {qty(yuan(cap), '元')} 的出价。"
             if not ladder:
-                raise AmountError(f"补偿上限只有 {yuan(cap)} 元,低于首次出价,直接按退货/换货处理")
+                raise AmountError(f"补偿上限只有 {qty(yuan(cap), '元')},低于首次出价,直接按退货/换货处理")
     return PriceOffer(postage=cost, first=ladder[0], ladder=tuple(ladder), note=note, basis=basis)
 
 
@@ -195,8 +196,8 @@ def check_money(outcome: Outcome, money: Money, rules: Rules | None = None) -> V
             return value
         top = offer.ladder[-1]
         if value > top:
-            return refused(f"差价 {yuan(value)} 元超过了可给的上限 {yuan(top)} 元"
-                           f"({needs.postage} {yuan(offer.postage)} 元{',及补偿上限' if offer.note else ''});"
+            return refused(f"差价 {qty(yuan(value), '元')} 超过了可给的上限 {qty(yuan(top), '元')}"
+                           f"({needs.postage} {qty(yuan(offer.postage), '元')}{',及补偿上限' if offer.note else ''});"
                            "买家仍不接受就按退货/换货处理")
         return OK
     if outcome.compensation:

@@ -29,6 +29,7 @@ from console.sop.model import (
     SopError,
 )
 from console.sop.registers import RULE_REGISTERS, RULE_TEXT, registers_by_rule
+from console.units import qty
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES
 
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -170,7 +171,7 @@ class FlowChecker:
             self.err(node_id, "question 节点需要 choices 列表 (missing choices)")
             return ()
         if len(raw) > MAX_CHOICES:
-            self.err(node_id, f"选项最多 {MAX_CHOICES} 个(数字键 1–9),现在有 {len(raw)} 个")
+            self.err(node_id, f"选项最多 {qty(MAX_CHOICES, '个')}(数字键 1–9),现在有 {qty(len(raw), '个')}")
         out, seen = [], set()
         for i, item in enumerate(raw, 1):
             if not isinstance(item, dict):

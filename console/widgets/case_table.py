@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
+from textual.color import Color as TColor
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -45,6 +47,7 @@ COLUMNS: list[tuple[str, int]] = [
 ]
 GAP = 1
 MIN_BUYER = 12
+MIN_CONTRAST = 3.0  # a deadline colour on the cursor bar is lightened (darkened) to at least this
 MAX_BUYER = 24  # wider leaves the columns to the right too far from the buyer
 
 
@@ -106,7 +109,11 @@ class CaseTable(ScrollView, can_focus=True):
         height: 1fr;
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
-        & > .case-table--cursor { background: $accent 40%; text-style: bold; }
+        & > .case-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
         & > .case-table--overdue { color: $error; text-style: bold; }
         & > .case-table--warning { color: $warning; text-style: bold; }
         & > .case-table--ok { color: $success; }
@@ -153,6 +160,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[QueueRow]] = {}
         self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
         self._styles: dict[str, Style] = {}
+        self._readable: dict[str, Color | None] = {}
         # What each screen line showed in its countdown column at the last paint.
         self._shown: dict[int, str] = {}
         self.total = 0
@@ -262,6 +270,7 @@ class CaseTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._readable.clear()
         self._static.clear()
 
     def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
@@ -275,11 +284,22 @@ class CaseTable(ScrollView, can_focus=True):
             + ("退" if row.refund_status in REFUND_ACTIVE else "")
             + ("介" if row.platform_intervened else "")
         )
+        gap = Segment(" " * GAP, base)
+        mark_style = self._style("urgent") if row.urgent else base + self._style("warning")
+        time_style = base + self._style(state)
+        if cursor:
+            # The cursor goes *over* each cell's own style (Strip.apply_style would put it
+            # under, where a cell that sets its own colours hides it): the bar's background on
+            # every cell, its text colour except for the deadline colours, kept readable on it.
+            # The urgent mark is not reversed there: the bar stays one piece; 急 still says it.
+            gap = Segment(" " * GAP, self._cursor("bar"))
+            mark_style = self._on_bar(mark_style + Style(reverse=False))
+            time_style = self._on_bar(time_style)
         segments = [
-            Segment(fit(marks, widths[0]), self._style("urgent") if row.urgent else base + self._style("warning")),
-            Segment(" " * GAP, base),
-            Segment(fit(countdown, widths[1]), base + self._style(state)),
-            Segment(" " * GAP, base),
+            Segment(fit(marks, widths[0]), mark_style),
+            gap,
+            Segment(fit(countdown, widths[1]), time_style),
+            gap,
         ]
         # Age moves by the minute, so the cache key does too.
         key = (row.id, row.version, width, cursor, int(now.timestamp()) // 60)
@@ -287,12 +307,34 @@ class CaseTable(ScrollView, can_focus=True):
         if static is None:
             if len(self._static) > 2000:
                 self._static.clear()
-            static = self._static[key] = self._static_segments(row, widths, now, base)
+            static = self._static_segments(row, widths, now, base)
+            if cursor:
+                static = list(Segment.apply_style(static, post_style=self._cursor("bar")))
+            self._static[key] = static
         segments += static
-        strip = Strip(segments)
-        if cursor:
-            strip = strip.apply_style(self._style("cursor"))
-        return strip.adjust_cell_length(width, base)
+        return Strip(segments).adjust_cell_length(width, base + self._cursor("bar") if cursor else base)
+
+    def _cursor(self, part: str) -> Style:
+        """The cursor row's style: "bar" (background, text colour, weight) or "bg" (no colour)."""
+        name = f"cursor-{part}"
+        style = self._styles.get(name)
+        if style is None:
+            cursor = self._style("cursor")
+            color = cursor.color if part == "bar" else None
+            style = self._styles[name] = Style(color=color, bgcolor=cursor.bgcolor, bold=cursor.bold)
+        return style
+
+    def _on_bar(self, style: Style) -> Style:
+        """`style` on the cursor bar: the bar's background, and the cell's own colour made
+        light (or dark) enough to read there, so red stays reddish on a blue bar."""
+        key = str(style.color)
+        color = self._readable.get(key)
+        if color is None:
+            bar = self._style("cursor")
+            color = self._readable[key] = (
+                readable_on(style.color, bar.bgcolor) if style.color and bar.bgcolor else bar.color
+            )
+        return style + self._cursor("bg") + Style(color=color)
 
     def _static_segments(self, row: QueueRow, widths: list[int], now: datetime, base: Style) -> list[Segment]:
         dim = base + self._style("dim")
@@ -313,6 +355,34 @@ class CaseTable(ScrollView, can_focus=True):
                 out.append(Segment(" " * GAP, base))
             out.append(Segment(fit(text, w), style))
         return out
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG contrast ratio of two colours (1 = none, 21 = black on white)."""
+
+    def luminance(color: Color) -> float:
+        def channel(v: int) -> float:
+            c = v / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = color.get_truecolor()
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def readable_on(color: Color, background: Color, minimum: float = MIN_CONTRAST) -> Color:
+    """`color`, or the nearest mix of it with white (or black) that reads on `background`."""
+    if contrast(color, background) >= minimum:
+        return color
+    own, bg = TColor.from_rich_color(color), TColor.from_rich_color(background)
+    target = bg.get_contrast_text(1.0)
+    for step in range(1, 11):
+        mixed = own.blend(target, step / 10).rich_color
+        if contrast(mixed, background) >= minimum:
+            return mixed
+    return target.rich_color
 
 
 def _countdown(row: QueueRow, now: datetime) -> tuple[str, str]:

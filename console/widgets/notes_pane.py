@@ -21,6 +21,7 @@ from console.models import Note
 from console.notes import Notes, place_of
 from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
+from console.widgets.side_panel import hide_panel, show_panel
 
 AUTOSAVE_SECONDS = 0.6
 
@@ -43,7 +44,8 @@ class NotesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存笔记", priority=True, id="notes.save"),
         Binding("ctrl+t", "promise", "答应买家", id="notes.promise", tooltip="保存为答应买家的事,并设一个时限"),
-        Binding("ctrl+e", "edit_last", "改我上一条", id="notes.edit", tooltip="修改我最近的一条笔记 (旧版本保留在历史里)"),
+        # Not Ctrl+E: the text area takes it (end of line) before the pane sees it. G as in 改.
+        Binding("ctrl+g", "edit_last", "改我上一条", id="notes.edit", tooltip="修改我最近的一条笔记 (旧版本保留在历史里)"),
         Binding("escape", "leave", "离开笔记栏", id="notes.leave"),
     ]
 
@@ -68,7 +70,7 @@ class NotesPane(Vertical):
         with VerticalScroll(id="notes-list"):
             yield Static(id="notes-body")
         yield TextArea(id="notes-input", soft_wrap=True)
-        yield Static("Ctrl+S 保存 · Ctrl+T 答应买家 · 自动存草稿", id="notes-hint")
+        yield Static("Ctrl+S保存 · Ctrl+T答应买家 · Ctrl+G改我上一条 · 自动存草稿", id="notes-hint")
 
     def on_mount(self) -> None:
         self._area = self.query_one("#notes-input", TextArea)
@@ -107,7 +109,7 @@ class NotesPane(Vertical):
         self.query_one("#notes-list", VerticalScroll).scroll_end(animate=False)
 
     def focus_input(self) -> None:
-        self.remove_class("-hidden")
+        show_panel(self)
         self.query_one("#notes-input", TextArea).focus()
 
     # ---- autosave --------------------------------------------------------------------------
@@ -206,11 +208,12 @@ class NotesPane(Vertical):
 
 
 def toggle_notes(pane: NotesPane, home) -> None:
-    """One key for the pane: show and focus it; from inside it, hide it; else focus it."""
-    if pane.has_class("-hidden"):
+    """One key for the pane: show and focus it; from inside it, hide it; else focus it.
+    (Hidden may also mean the screen is too narrow for it: see side_panel.)"""
+    if not pane.display:
         pane.focus_input()
     elif pane.has_focus_within:
-        pane.add_class("-hidden")
+        hide_panel(pane)
         home.focus()
     else:
         pane.focus_input()
