@@ -16,6 +16,14 @@ MAX_PRODUCT = 200
 # Who started the contact. A shop-started one (催款, 回访, a call to an unreachable buyer) has
 # no buyer message waiting for a first reply.
 INITIATORS: dict[str, str] = {"buyer": "买家发起", "shop": "店铺发起"}
+# Kinds that are contacts the shop starts: the form picks 店铺发起 for them unless the agent
+# chose by hand.
+SHOP_STARTED_KINDS = frozenset({"payment", "followup"})
+
+
+def default_initiator(kind: str) -> str:
+    """Who starts a case of this kind, unless the agent says otherwise."""
+    return "shop" if kind in SHOP_STARTED_KINDS else "buyer"
 
 
 @dataclass
