@@ -492,7 +492,12 @@ def pick_from_paste(
 
     # The description: everything but buyer speaker lines, labelled-time lines and the
     # values taken into fields.
-    used = {(h.line, h.field) for h in hits if getattr(picked, h.field, None) == h.value}
+    used_spans: dict[int, list[tuple[int, int]]] = {}
+    used = set()
+    for h in hits:
+        if getattr(picked, h.field, None) == h.value:
+            used.add((h.line, h.field))
+            used_spans.setdefault(h.line, []).extend(h.spans)
     desc: list[str] = []
     words: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
@@ -503,9 +508,7 @@ def pick_from_paste(
             desc.append(line.strip())
             continue
         kept = line
-        spans = sorted((s for h in hits if h.line == i + 1 and (h.line, h.field) in used for s in h.spans),
-                       reverse=True)
-        for start, stop in spans:
+        for start, stop in sorted(used_spans.get(i + 1, ()), reverse=True):
             kept = kept[:start] + " " + kept[stop:]
         if picked.order_no:
             kept = re.sub(rf"(?:订单(?:编号|号)?\s*[:#]?\s*)?(?<![0-9]){picked.order_no}(?![0-9])", " ", kept)

@@ -403,8 +403,10 @@ class NewCaseScreen(Screen[None]):
             self._autosave.stop()
             self._autosave = None
         app = self.app
-        # An app-level worker, so the write does not depend on this screen.
-        app.write(lambda: Notes(app.cases).save_draft(app.agent, DRAFT_PLACE, body))
+        if self._loaded:
+            # An app-level worker, so the write does not depend on this screen. (Before the
+            # saved draft has arrived there is nothing newer to write over it.)
+            app.write(lambda: Notes(app.cases).save_draft(app.agent, DRAFT_PLACE, body))
         if body:
             self.notify("草稿已保留,按 n 继续填写")
         self.app.pop_screen()
