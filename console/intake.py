@@ -342,7 +342,7 @@ def _speaker(who: str, shop_name: str | None, agents: frozenset[str]) -> tuple[s
         return "buyer", "", who  # "买家 2026-11-23 …": the buyer spoke, name not given
     if group is not None:
         return None
-    if shop_name and (who == shop_name or who.startswith(shop_name)) or who in agents:
+    if who == shop_name or who in agents:
         return "shop", who, ""
     return ("buyer", who, "") if plausible_buyer(who) else None
 
@@ -366,7 +366,8 @@ def _labelled(line: str, lineno: int, policy: Policy, now: datetime | None) -> l
         end = found[i + 1].start() if i + 1 < len(found) else len(line)
         region = line[m.end():end]
         if group == "buyer":
-            if not m.group("sep").strip() and label not in _BUYER_SPACED:
+            # "买家: X", "会员名 X"; never "买家3天没回" or "旺旺 上说".
+            if not m.group("sep") or (not m.group("sep").strip() and label not in _BUYER_SPACED):
                 continue
             token = region.split()[0].strip(_EDGE_PUNCT) if region.split() else ""
             if plausible_buyer(token):
@@ -381,7 +382,7 @@ def _labelled(line: str, lineno: int, policy: Policy, now: datetime | None) -> l
             if when:
                 hits.append(_Hit("message_time", when, lineno, label, 1, [(m.start(), m.end() + t.end())]))
         elif group == "product":
-            if not m.group("sep").strip() and not m.group("sep"):
+            if not m.group("sep"):  # "商品3件" is not a product field
                 continue
             value = region.split("\t")[0].strip(_EDGE_PUNCT)[:MAX_PRODUCT]
             if value and any(ch.isalpha() for ch in value):

@@ -192,6 +192,11 @@ def test_labelled_buyer(policy, text, buyer, rule):
     assert buyer not in p.description
 
 
+def test_words_after_a_label_without_a_separator_are_not_a_buyer(policy):
+    assert pick_from_paste("买家3天没回消息了", policy).buyer_id == ""
+    assert pick_from_paste("旺旺 上说好的", policy).buyer_id == ""
+
+
 def test_labelled_fields_of_an_order_detail(policy):
     text = ("会员名 快乐的小猪\n订单编号 3712345678901234567\n手机 13812345678\n"
             "快递单号 773012345678901\n商品: 纯棉T恤 L码\n想换个颜色")
