@@ -6,6 +6,7 @@ build nor one measurement colours another:
   benchmarks.paint     first paint, console vs a bare Textual app (spawn to first frame)
   benchmarks.interact  cursor keys, filter keys, search typing, one-second ticks
   benchmarks.memory    peak resident memory after a working session
+  benchmarks.forms     opening the new-case form vs the case screen (key to paint)
 
 Prints one line per figure with its target, and last `bench: K/N targets met`. Missed
 targets still exit 0 (the bench reports, it does not fail the build); a measurement that
@@ -161,6 +162,19 @@ def phrases() -> list[Figure]:
     ]
 
 
+# ---- new-case form -------------------------------------------------------------------
+
+
+def forms() -> Figure:
+    _log("bench: opening the new-case form and the case screen")
+    s = json.loads(_child("benchmarks.forms"))
+    form, case = _ms(s["form"]), _ms(s["case"])
+    return Figure("new-case form / case", form / case, "", 1.0,
+                  f"n to form painted {form:.1f} ms (draft back in the fields {_ms(s['form_ready']):.1f} ms), "
+                  f"Enter to case screen painted {case:.1f} ms, medians of {len(s['form'])}; "
+                  f"first opens {s['form_first'][0] * 1000:.0f} ms and {s['case_first'][0] * 1000:.0f} ms")
+
+
 def database() -> tuple[dict, float | None]:
     """Build the database if needed (in a child, progress on stderr); its marker."""
     proc = subprocess.run([sys.executable, "-m", "benchmarks.dataset"], cwd=ROOT,
@@ -190,6 +204,7 @@ def main() -> int:
                        "search keystroke median", "tick CPU median"]),
         (memory, ["peak memory"]),
         (phrases, ["reply search keystroke", "open reply picker"]),
+        (forms, ["new-case form / case"]),
     ]:
         try:
             got = measure()

@@ -51,8 +51,14 @@ def test_new_case_snapshot(snap_compare, db, policy, clock, cases):
     app, _ = _app(db, policy, clock, cases)
 
     async def run_before(pilot):
+        from textual import events
+
         await settle(pilot)
         await pilot.press("n")
+        await settle(pilot)
+        # A chat pasted from Qianniu: the fields filled in and the 识别到 line under the box.
+        app.post_message(events.Paste("买家:快乐的小猪 2026-11-23 09:58:40\n我买的T恤小了,想换L码\n"
+                                      "订单号:3712345678901234567\n旗舰店:小美 09:59:10\n亲,可以的"))
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

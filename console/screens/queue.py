@@ -257,9 +257,9 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(RegistersScreen())
 
     def action_new_case(self) -> None:
-        from console.screens.new_case import NewCaseScreen
+        from console.screens.new_case import open_new_case
 
-        self.app.push_screen(NewCaseScreen())
+        open_new_case(self.app)
 
     def action_wizard(self) -> None:
         from console.screens.wizard import WizardScreen
