@@ -178,6 +178,15 @@ class AftersalesApp(App[None]):
         # After the first frame: the pinyin table and index cost ~50 ms of CPU, and a thread
         # doing it during start-up would hold the GIL while the queue paints.
         self.set_timer(0.3, self._warm_phrases)
+        # The new-case form is where the 30-second first reply starts: build it once while the
+        # agent reads the queue, so even its first opening is as quick as the later ones.
+        if self.tick_seconds:
+            self.set_timer(1.2, self._warm_new_case)
+
+    async def _warm_new_case(self) -> None:
+        from console.screens.new_case import warm_new_case
+
+        await warm_new_case(self)
 
     def get_driver_class(self):
         """Textual's driver for this terminal, reading bracketed pastes with `PasteSafeParser`
@@ -306,6 +315,13 @@ class AftersalesApp(App[None]):
         return True
 
     def _show_status(self, said: StatusMessage | None) -> None:
+        current = self.status
+        if (said is not None and current is not None and said.severity == "information"
+                and current.severity != "information"):
+            # A plain message never hides a warning still showing (the copy said how it went
+            # wrong; "已记为首次回复" follows it): it is added to it.
+            said = StatusMessage(f"{current.text} · {said.text}", current.severity,
+                                 max(current.seconds, said.seconds))
         self.status = said
         if self._status_timer is not None:
             self._status_timer.stop()

@@ -253,14 +253,16 @@ FIELD_NAMES = {"buyer_id": "买家", "order_no": "订单号", "message_time": "�
 
 # What the buyer's words point to; the first kind that matches wins, so a complaint about
 # a refund is a complaint and a logistics dispute (物流纠纷) a dispute, whose clocks give the
-# 48 h dispute limit (data/sla.toml [start.kind]).
+# 48 h dispute limit (data/sla.toml [start.kind]). Asking for compensation (赔偿) is asking for
+# money, which the refund flow settles (a partial refund within the 30 % cap); it becomes a
+# complaint only with complaint words.
 _KIND_PATTERNS = [
-    ("complaint", r"物流纠纷|投诉|维权|小二介入|平台介入|纠纷|差评|12315|消协|工商|举报|赔偿|索赔|赔我"),
+    ("complaint", r"物流纠纷|投诉|维权|小二介入|平台介入|纠纷|差评|12315|消协|工商|举报"),
     ("exchange", r"换货|调换|更换|换(?:成|一下|一个|个|一件|件|一双|双|大|小|颜色|色|码|尺码|号|款)"
                  r"(?!.{0,2}(?:地址|快递|物流|电话|手机|收货))"
                  r"|换\s*[0-9]{0,3}[SMLXsmlx]{1,4}码?|换\s*[0-9]{2,3}码"),
     ("return", r"退货|退回|寄回|退掉|不想要了"),
-    ("refund", r"退款|退钱|差价|返现|退(?:我|给我)?\s*[0-9]+(?:\.[0-9]+)?\s*(?:块|元)"),
+    ("refund", r"退款|退钱|差价|返现|赔偿|索赔|赔我|退(?:我|给我)?\s*[0-9]+(?:\.[0-9]+)?\s*(?:块|元)"),
     ("logistics", r"快递|物流|没收到|签收|派送|运单|发货|到哪了|破损|破了|碎了|裂了|压坏|摔坏|漏液|丢件"),
     ("payment", r"未付款|没付款|催付|付款失败"),
     ("followup", r"回访"),

@@ -95,6 +95,21 @@ async def test_a_message_goes_away_after_its_time_or_when_replaced(db, policy, c
         assert [m.text for m in app.messages] == ["第一条", "第二条", "很快消失"]
 
 
+async def test_a_plain_message_never_hides_a_warning_still_showing(db, policy, clock):
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.notify("已通过终端复制,请确认粘贴正常", severity="warning")
+        app.notify("已记为首次回复")
+        await settle(pilot)
+        shown = app.screen.query_one("KeyBar").status_text
+        assert "已通过终端复制" in shown and "已记为首次回复" in shown
+        assert app.status.severity == "warning"
+        app.notify("出错了", severity="error")  # a worse one replaces it
+        await settle(pilot)
+        assert app.screen.query_one("KeyBar").status_text.endswith("出错了")
+
+
 async def test_the_clipboard_fallback_warning_is_said_once_per_session(db, policy, clock, cases, monkeypatch):
     import console.clipboard as clipboard
 

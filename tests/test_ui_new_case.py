@@ -235,3 +235,30 @@ async def test_the_description_shows_without_scrolling_at_100x30(db, policy, clo
         assert screen.query_one("#form").scroll_y == 0
         assert _visible(screen, description)
         assert description.region.height >= 5
+
+
+async def test_the_form_is_built_unseen_after_start_with_the_saved_draft(db, policy, clock):
+    from console.screens.new_case import SCREEN_NAME, warm_new_case
+    from console.screens.queue import QueueScreen
+
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # The agent's half-filled form from before the console was closed.
+        Notes(app.cases).save_draft("小王", "new_case", '{"buyer_id": "快乐的小猪", "paste": "想换L码"}')
+        await warm_new_case(app)
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)  # nothing was shown
+        form = app.get_screen(SCREEN_NAME)
+        assert form.is_mounted
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#buyer_id", Input).value == "快乐的小猪"
+        # Not while the agent is busy elsewhere: a key would reach the form instead.
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")  # typing a search
+        await warm_new_case(app)
+        assert not app.is_screen_installed(SCREEN_NAME)

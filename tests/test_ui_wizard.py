@@ -255,3 +255,25 @@ async def test_the_agreed_amount_fills_the_replies(db, policy, clock, cases):
     assert values["amount"] == "20" and values["product"] == "保湿面霜"
     assert values["solution"] == walk.outcome.summary
     assert values["return_address"].startswith("浙江省杭州市")
+
+
+async def test_tab_goes_round_the_fields_so_typing_never_hits_a_key(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        await pilot.press("3", "1", "1")  # received, no return, a small flaw: the photo facts
+        await settle(pilot)
+        screen = app.screen
+        photos, flaw = screen.query_one("#fact-photos", Input), screen.query_one("#fact-flaw", Input)
+        assert screen.focused is photos
+        await type_text(pilot, "3张")
+        await pilot.press("tab")
+        await type_text(pilot, "袖口线头")
+        await pilot.press("tab")  # past the last field: back to the first, not onto the keys
+        await type_text(pilot, "fr")  # f would switch the flow, r restart
+        await settle(pilot)
+        assert isinstance(app.screen, WizardScreen) and app.screen.walk.flow.id == "refund"
+        # Focusing a filled field selects its text, as in any form: the typing replaced it.
+        assert (photos.value, flaw.value) == ("fr", "袖口线头")

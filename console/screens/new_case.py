@@ -59,6 +59,23 @@ def _error_row(*names: str) -> ComposeResult:
         yield Static(id=f"{name}-error", classes=f"field-error {'-'.join(names)}-errors")
 
 
+async def warm_new_case(app: App) -> None:
+    """Build and lay out the form once, unseen (no frame is drawn between showing and hiding
+    it), so that `n` only shows it. Skipped unless the agent is idle on the queue: a key
+    pressed meanwhile would reach the form instead of the queue."""
+    from console.screens.queue import QueueScreen
+
+    screen = app.screen
+    if app.is_screen_installed(SCREEN_NAME) or not isinstance(screen, QueueScreen):
+        return
+    if screen.focused is not screen.table:
+        return
+    app.install_screen(NewCaseScreen(), SCREEN_NAME)
+    with app.batch_update():
+        await app.push_screen(SCREEN_NAME)
+        app.pop_screen()
+
+
 def open_new_case(app: App) -> None:
     """Show the new-case form, built on first use and kept afterwards."""
     if not app.is_screen_installed(SCREEN_NAME):

@@ -20,7 +20,7 @@ from console.sop import DEFAULT_DIR, GOODS_RETURN, Flow, Library, Walk, load_lib
 from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
 from console.widgets.keybar import KeyBar
-from console.widgets.outcome_form import OutcomeForm
+from console.widgets.outcome_form import FieldInput, OutcomeForm
 
 # The walk so far is a draft per agent and case, like the notes: Esc or a closed terminal
 # loses no answers. Saved a moment after each change.
@@ -278,7 +278,7 @@ class WizardScreen(Screen[None]):
             widgets = []
             for f in node.fields:
                 widgets.append(Label(f"{f.label}{' *' if f.required else ''}", classes="field-label"))
-                widgets.append(Input(previous.get(f.key, ""), id=f"fact-{f.key}", placeholder=f.hint or ""))
+                widgets.append(FieldInput(previous.get(f.key, ""), id=f"fact-{f.key}", placeholder=f.hint or ""))
             facts.mount_all(widgets)
             self.call_after_refresh(lambda: facts.query(Input).first().focus() if facts.query(Input) else None)
         elif node.type != "facts":
@@ -471,6 +471,15 @@ class WizardScreen(Screen[None]):
     def action_copy_memo(self) -> None:
         if self.walk and self.walk.done:
             self.app.copy_text(self._memo())
+
+    def action_next_field(self, delta: int) -> None:
+        """Tab within the fields on screen (the facts or the outcome's), round and round."""
+        fields = [i for i in self.query(FieldInput) if i.display and i.parent is not None and i.parent.display]
+        if not fields:
+            return
+        here = self.focused
+        index = fields.index(here) if here in fields else -delta
+        fields[(index + delta) % len(fields)].focus()
 
     def _refuse(self, message: str, field: str | None = None) -> None:
         """Refuse where the agent is looking: the line above the keys, the field to fix focused."""

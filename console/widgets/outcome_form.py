@@ -18,13 +18,23 @@ from console.sop import Money, Outcome, Rules, check_money, money_needs, price_d
 FIELDS = ("start", "postage", "amount", "base")
 
 
-class OutcomeInput(Input):
-    """A field of the outcome: the key bar says what Enter and Esc do from inside it."""
+class FieldInput(Input):
+    """A field of the wizard. Tab and Shift+Tab go round its own fields only: tabbing past
+    the last one must not land on a key that acts (f switches the flow, r restarts), so what
+    the agent types always goes into a field they can see."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "screen.next_field(1)", "下一格", id="field.next"),
+        Binding("shift+tab", "screen.next_field(-1)", "上一格", show=False, id="field.previous"),
+        Binding("escape", "screen.leave", "离开输入框", id="field.leave"),
+    ]
+
+
+class OutcomeInput(FieldInput):
+    """A field of the outcome: the key bar says what Enter does from inside it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "应用到工单", key_display="⏎", id="outcome.apply"),
-        Binding("tab", "app.focus_next", "下一格", id="outcome.next"),
-        Binding("escape", "screen.leave", "离开输入框", id="outcome.leave"),
     ]
 
 
