@@ -124,3 +124,36 @@ async def test_changing_the_kind_changes_the_clock(db, policy, clock, cases):
         assert detail.case.kind == "complaint"
         assert {d.kind for d in detail.running} == {"dispute_solution", "complaint_response"}
         assert any("纠纷方案" in m.text for m in app.messages)
+
+
+async def test_a_hostile_new_colleague_name_is_inert_everywhere(db, policy, clock, cases):
+    case = cases.create(CaseDraft(buyer_id="阿狸", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    name = "[@click=app.quit]x[/]"
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot, app, case.id)
+        await pilot.press("a")
+        await type_text(pilot, name)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")  # a new colleague, confirmed
+        await settle(pilot)
+        assert app.cases.get(case.id).case.assignee == name
+        assert isinstance(app.screen, CaseScreen)  # drawn as text: no markup error, no action
+        assert name in app.export_screenshot()
+        await pilot.press("a")
+        await settle(pilot)
+        prompts = [str(app.screen.query_one("#picker-list").get_option_at_index(i).prompt)
+                   for i in range(app.screen.query_one("#picker-list").option_count)]
+        assert name in prompts
+        await pilot.press("escape")
+        await pilot.press("a")
+        await settle(pilot)
+        from textual import events
+
+        app.post_message(events.Paste("坏\x1b]0;X\x07人"))  # pasted: control characters in a name
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "控制字符" in str(app.screen.query_one("#picker-error").render())

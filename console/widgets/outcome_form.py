@@ -21,7 +21,21 @@ FIELDS = ("start", "postage", "amount", "base")
 class FieldInput(Input):
     """A field of the wizard. Tab and Shift+Tab go round its own fields only: tabbing past
     the last one must not land on a key that acts (f switches the flow, r restarts), so what
-    the agent types always goes into a field they can see."""
+    the agent types always goes into a field they can see. One line, no box, like the
+    new-case form's fields, so a whole outcome with its fields fits at 80x24."""
+
+    DEFAULT_CSS = """
+    FieldInput {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        margin-bottom: 1;
+        width: 56;
+        max-width: 100%;
+        background: $boost;
+        &:focus { border: none; background-tint: $foreground 8%; }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "screen.next_field(1)", "下一格", id="field.next"),
@@ -42,8 +56,9 @@ class OutcomeForm(Vertical):
     DEFAULT_CSS = """
     OutcomeForm {
         height: auto;
-        & Input { width: 48; }
-        & #wiz-offer { height: auto; margin-top: 1; }
+        margin-top: 1;
+        & .field-label { margin-top: 0; }
+        & #wiz-offer { height: auto; }
     }
     """
 
