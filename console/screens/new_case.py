@@ -18,7 +18,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Static, TextArea
 
 from console.db import StoreError
@@ -35,12 +34,12 @@ from console.notes import Notes
 from console.textsafe import inert
 from console.vocab import CHANNELS, KINDS
 from console.widgets.choice import Choice
+from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.keybar import KeyBar
 
 # The unfinished form is saved as a draft in the database (like the notes pane's), a moment
 # after each change and on leaving, so neither Esc nor a closed terminal loses it.
 DRAFT_PLACE = "new_case"
-AUTOSAVE_SECONDS = 0.6
 SCREEN_NAME = "new_case"
 BOX_ROWS, BOX_ROWS_SHORT = 6, 4
 
@@ -105,8 +104,7 @@ class NewCaseScreen(Screen[None]):
         self._saving = False
         self._loaded = False
         self._touched = False
-        self._autosave: Timer | None = None
-        self._last_json = ""
+        self._draft = DraftKeeper(self, lambda: DRAFT_PLACE)
 
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble((" 新建工单 ", "bold reverse"),
@@ -246,22 +244,7 @@ class NewCaseScreen(Screen[None]):
         if not self._loaded:
             self._touched = True
             return
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._last_json = self._draft_json()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_now)
-
-    def _autosave_now(self) -> None:
-        self._autosave = None
-        self._persist(self._last_json)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-draft")
-    def _persist(self, body: str) -> None:
-        try:
-            Notes(self.app.cases).save_draft(self.app.agent, DRAFT_PLACE, body)
-        except StoreError as exc:
-            self.app.call_from_thread(self.app.notify, f"草稿没存上: {exc.message}", markup=False,
-                                      severity="warning")
+        self._draft.changed(self._draft_json())
 
     # ---- who started it -------------------------------------------------------------
 
@@ -399,31 +382,16 @@ class NewCaseScreen(Screen[None]):
         app.write(lambda: app.cases.create(draft, app.agent), done, failed)
 
     def _forget_draft(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-            self._autosave = None
-        self._last_json = ""
-        self._persist("")
+        self._draft.forget()
 
     def on_unmount(self) -> None:
-        # The console closing with a save pending: write it now, not after the debounce.
-        if self._autosave is not None:
-            self._autosave.stop()
-            try:
-                Notes(self.app.cases).save_draft(self.app.agent, DRAFT_PLACE, self._last_json)
-            except StoreError:
-                pass
+        self._draft.flush()  # the console closing with a save pending
 
     def action_leave(self) -> None:
         body = self._draft_json()
-        if self._autosave is not None:
-            self._autosave.stop()
-            self._autosave = None
-        app = self.app
         if self._loaded:
-            # An app-level worker, so the write does not depend on this screen. (Before the
-            # saved draft has arrived there is nothing newer to write over it.)
-            app.write(lambda: Notes(app.cases).save_draft(app.agent, DRAFT_PLACE, body))
+            # Before the saved draft has arrived there is nothing newer to write over it.
+            self._draft.leave(body)
         if body:
             self.notify("草稿已保留,按 n 继续填写")
         self.app.pop_screen()

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,12 +19,12 @@ from console.notes import Notes
 from console.sop import DEFAULT_DIR, GOODS_RETURN, Flow, Library, Walk, load_library
 from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
+from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.keybar import KeyBar
 from console.widgets.outcome_form import FieldInput, OutcomeForm
 
 # The walk so far is a draft per agent and case, like the notes: Esc or a closed terminal
-# loses no answers. Saved a moment after each change.
-DRAFT_SECONDS = 0.4
+# loses no answers (console/widgets/draft_keeper.py).
 
 
 def draft_place(case_id: int) -> str:
@@ -81,10 +81,9 @@ class WizardScreen(Screen[None]):
         self._facts_node: str | None = None
         self.detail = None
         self._restoring: dict | None = None
-        self._draft_timer = None
+        self._draft = DraftKeeper(self, lambda: draft_place(self.case_id or 0))
         self._applied = False
         self._focused_outcome: str | None = None
-        self._last_body = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="wiz-title")
@@ -161,32 +160,11 @@ class WizardScreen(Screen[None]):
         """Something the agent answered or typed changed: save the draft shortly."""
         if self.case_id is None or self._applied:
             return
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        # Taken now, while the fields exist: unmounting may need it after they are gone.
-        self._last_body = self._draft_body()
-        self._draft_timer = self.set_timer(DRAFT_SECONDS, self._save_draft_now)
-
-    def _save_draft_now(self) -> None:
-        self._draft_timer = None
-        self._persist(self._last_body)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-draft")
-    def _persist(self, body: str) -> None:
-        try:
-            Notes(self.app.cases).save_draft(self.app.agent, draft_place(self.case_id), body)
-        except StoreError as exc:
-            self.app.call_from_thread(self.app.notify, f"向导进度没存上: {exc.message}", markup=False,
-                                      severity="warning")
+        # Taken now, while the fields exist: leaving may need it after they are gone.
+        self._draft.changed(self._draft_body())
 
     def on_unmount(self) -> None:
-        # Leaving (or the console closing) with a save pending: write it now.
-        if self._draft_timer is not None and self.case_id is not None and not self._applied:
-            self._draft_timer.stop()
-            try:
-                Notes(self.app.cases).save_draft(self.app.agent, draft_place(self.case_id), self._last_body)
-            except StoreError:
-                pass
+        self._draft.flush()  # the console closing with a save pending
 
     # ---- state -----------------------------------------------------------------------------
 
@@ -529,7 +507,7 @@ class WizardScreen(Screen[None]):
             from console.screens.registers import RegisterForm
 
             self._applied = True
-            self._persist("")  # the walk is on the case now; no draft to come back to
+            self._draft.forget()  # the walk is on the case now; no draft to come back to
             app.notify("已按 SOP 记录到工单" + "".join(f"\n· {x}" for x in applied.changes), markup=False,
                        timeout=10)
             app.pop_screen()
@@ -553,13 +531,8 @@ class WizardScreen(Screen[None]):
             # First Esc leaves the field, so letters work as keys again; the second leaves.
             self.query_one("#wiz-main").focus()
             return
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
-            if self.case_id is not None:
-                body = self._last_body
-                app = self.app
-                app.write(lambda: Notes(app.cases).save_draft(app.agent, draft_place(self.case_id), body))
+        if self._draft.pending:
+            self._draft.leave()
         if self.walk is not None and self.walk.path and self.case_id is not None:
             self.app.notify("向导进度已保留,下次按 w 接着做", markup=False)
         self.app.pop_screen()

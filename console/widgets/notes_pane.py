@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
 from console.db import StoreError
@@ -21,9 +20,8 @@ from console.models import Note
 from console.notes import Notes, place_of
 from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
+from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.side_panel import hide_panel, show_panel
-
-AUTOSAVE_SECONDS = 0.6
 
 
 class NotesPane(Vertical):
@@ -52,7 +50,7 @@ class NotesPane(Vertical):
     def __init__(self, case_id: int | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.case_id = case_id
-        self._autosave: Timer | None = None
+        self._draft = DraftKeeper(self, lambda: self.place)
         self._editing: Note | None = None
         self._loaded_draft = False
 
@@ -116,30 +114,11 @@ class NotesPane(Vertical):
 
     @on(TextArea.Changed, "#notes-input")
     def _typed(self) -> None:
-        if not self._loaded_draft:
-            return
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
-
-    def save_draft_now(self) -> None:
-        self._save_draft(self.query_one("#notes-input", TextArea).text)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="note-draft")
-    def _save_draft(self, body: str) -> None:
-        try:
-            self.notes.save_draft(self.app.agent, self.place, body)
-        except StoreError as exc:
-            self.app.call_from_thread(self.app.notify, f"草稿没存上: {exc.message}", markup=False, severity="warning")
+        if self._loaded_draft:
+            self._draft.changed(self._area.text)
 
     def on_unmount(self) -> None:
-        # Leaving the screen: write what is typed now rather than after the debounce.
-        if self._autosave is not None:
-            self._autosave.stop()
-            try:
-                self.notes.save_draft(self.app.agent, self.place, self._area.text)
-            except StoreError:
-                pass
+        self._draft.flush()  # leaving the screen: what is typed is written now
 
     # ---- actions ---------------------------------------------------------------------------
 
