@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from console.db import NotFoundError, StoreError
 from console.models import NO_DEADLINE, Agent, Case, CaseTask, Deadline
-from console.sla import pause, resume, schedule, shop_time
+from console.sla import pause, resume, shop_time
 from console.vocab import KINDS
 
 # Clocks a case kind starts, by where they came from (not a wizard outcome's or a promise).
@@ -97,7 +97,7 @@ class ClockOps:
         due_at: datetime | None = None, note: str = "", origin: str = "",
     ) -> Deadline:
         rule = self.policy.rule(kind)
-        due, warn = schedule(rule, start_at)
+        due, warn = self.policy.due(rule, start_at)
         if due_at is not None:
             due, warn = due_at, due_at - rule.warn_before
         d = Deadline(case_id=case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,

@@ -15,6 +15,9 @@ from console.db import NotFoundError, StoreError
 from console.models import Case, CaseTask
 from console.vocab import COMPLAINT_STATUSES, ESCALATIONS, REFUND_STATUSES, yes_no
 
+# The platform's clocks once 小二 steps in (data/sla.toml): to step in, and to decide.
+INTERVENTION_CLOCKS = ("platform_intervene", "platform_decision")
+
 
 class FollowUp:
     def escalate(self, case_id: int, target: str | None, reason: str, agent: str) -> Case:
@@ -48,6 +51,9 @@ class FollowUp:
             case.complaint_status = status
             self._event(s, case, agent, now, "complaint", COMPLAINT_STATUSES.get(current or "", "—"),
                         COMPLAINT_STATUSES[status], "")
+            if status == "solution_proposed":
+                # The complaint is answered: the 24-hour golden time is met [003].
+                self._meet(s, case, "solution_proposed", agent, now, why="已提出解决方案")
             if status == "appealed":
                 self._escalate_in(s, case, "supervisor", "买家不接受方案,申诉给主管重新评估", agent, now)
             self._touch(s, case, now)
@@ -102,17 +108,33 @@ class FollowUp:
         if kind and case.is_open and kind not in running:
             self._start(s, case, kind, start_at or now, agent, now, due_at=due_at, origin=origin)
 
-    def set_intervened(self, case_id: int, intervened: bool, agent: str) -> Case:
-        """小二介入: the platform has stepped into the dispute."""
+    def set_intervened(self, case_id: int, intervened: bool, agent: str, start_at: datetime | None = None) -> Case:
+        """小二介入: the platform has stepped into the dispute. Its clocks start (2 working days
+        to step in, 7 to decide [003]) from `start_at`, the time Qianniu shows (default now);
+        unmarking cancels them (a mistake corrected)."""
         now = self.clock.now()
+        if start_at is not None and start_at > now:
+            raise StoreError("介入时间不能晚于现在")
         with self.db.write() as s:
             case = self._load(s, case_id)
             if case.platform_intervened == intervened:
                 return case
-            case.platform_intervened = intervened
-            self._event(s, case, agent, now, "intervened", yes_no(not intervened), yes_no(intervened), "")
+            self._intervened_in(s, case, intervened, agent, now, start_at=start_at)
             self._touch(s, case, now)
         return case
+
+    def _intervened_in(self, s: Session, case: Case, intervened: bool, agent: str, now: datetime,
+                       start_at: datetime | None = None, why: str = "") -> None:
+        case.platform_intervened = intervened
+        self._event(s, case, agent, now, "intervened", yes_no(not intervened), yes_no(intervened), why)
+        running = {d.kind: d for d in self._live(s, case)}
+        for kind in INTERVENTION_CLOCKS:
+            if kind not in self.policy.clocks:
+                continue
+            if intervened and kind not in running and case.is_open:
+                self._start(s, case, kind, start_at or now, agent, now, origin="intervened")
+            elif not intervened and kind in running:
+                self._end(s, case, running[kind], "cancelled", agent, now, why="取消小二介入")
 
     def add_tasks(self, case_id: int, texts: list[str], agent: str) -> list[CaseTask]:
         now = self.clock.now()

@@ -85,6 +85,7 @@ def _run(args: argparse.Namespace) -> int:
 
         args.sop_dir = getattr(args, "sop_dir", None) or str(home.sop_dir)
         args.sla = args.sla or str(home.sla_file)
+        args.holidays = str(home.holidays_file)
         return run_sop(args, reply_ids=_reply_ids(home))
     if args.command == "phrases":
         from console.phrases.cli import run as run_phrases
@@ -95,9 +96,9 @@ def _run(args: argparse.Namespace) -> int:
 
     sla = args.sla or home.sla_file
     try:
-        policy = load_policy(sla)
+        policy = load_policy(sla, home.holidays_file)
     except PolicyError as exc:
-        print(f"时效规则文件有误: {exc}", file=sys.stderr)
+        print(f"时效规则或节假日文件有误: {exc}", file=sys.stderr)
         return 2
     url = _db_url(args, home)
     if url == _home_db_url(home):

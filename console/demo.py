@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 
 from console.db import Database
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, Deadline
-from console.sla import Policy, pause, schedule
+from console.sla import Policy, pause
 
 _NICK_HEADS = [
     "小鱼儿", "甜甜圈", "奶茶不加糖", "夏天的风", "橘子汽水", "喵星人", "木子李", "阿狸",
@@ -176,7 +176,7 @@ def _one_case(rng, policy: Policy, now: datetime, cid: int, open_ratio: float, a
             rule = policy.clocks[k]
             # An urgent mark is recent: the 2 h specialist clock runs from then, not from creation.
             start = max(created, now - timedelta(minutes=rng.randint(0, 150))) if k in policy.start_urgent else created
-            due, warn = schedule(rule, start)
+            due, warn = policy.due(rule, start)
             d = {"case_id": cid, "kind": k, "clock": rule.clock, "state": "running", "started_at": start,
                  "due_at": due, "warn_at": warn, "warn_s": int(rule.warn_before.total_seconds()),
                  "remaining_s": None, "ended_at": None, "note": "",

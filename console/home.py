@@ -28,9 +28,9 @@ DB_FILE = "console.db"
 EXPORTS_DIR = "exports"
 # What a shop may keep its own copy of; each one missing from the home falls back to the
 # shipped default on its own, so a shop can override the replies and keep the rest.
-ITEMS = ("sla.toml", "sop", "forbidden.toml", "phrases")
-ITEM_LABELS = {"sla.toml": "时效规则", "sop": "SOP 决策树", "forbidden.toml": "禁用语",
-               "phrases": "话术库"}
+ITEMS = ("sla.toml", "holidays.toml", "sop", "forbidden.toml", "phrases")
+ITEM_LABELS = {"sla.toml": "时效规则", "holidays.toml": "节假日 (工作日计时)", "sop": "SOP 决策树",
+               "forbidden.toml": "禁用语", "phrases": "话术库"}
 
 # [shop] keys of config.toml: (label, longest value).
 SHOP_KEYS = {"name": ("店铺名", 64), "return_address": ("退货地址", 300)}
@@ -84,6 +84,10 @@ class Home:
     @property
     def sla_file(self) -> Path:
         return self.source("sla.toml")
+
+    @property
+    def holidays_file(self) -> Path:
+        return self.source("holidays.toml")
 
     @property
     def sop_dir(self) -> Path:

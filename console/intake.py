@@ -564,3 +564,20 @@ def parse_future_time(text: str, policy: Policy, now: datetime) -> datetime | No
     if days:
         return None
     return parse_shop_time(text, policy, now)
+
+
+_REMAINING = re.compile(r"(?:还剩|剩余|剩)?\s*(?:(\d{1,3})\s*天)?\s*(?:(\d{1,2})\s*(?:小时|时))?\s*(?:(\d{1,2})\s*分钟?)?")
+
+
+def parse_due_time(text: str, policy: Policy, now: datetime) -> datetime | None:
+    """A deadline as Qianniu shows it or an agent types it: time left ('5天3时', '还剩2天',
+    '3小时20分') or a time ('18:30', '明天10点', '2026-11-30 10:00', as `parse_future_time`).
+    Aware UTC, or None."""
+    compact = text.strip().replace(" ", "")
+    m = _REMAINING.fullmatch(compact)
+    if m and any(m.groups()):
+        days, hours, minutes = (int(g or 0) for g in m.groups())
+        if hours < 24 and minutes < 60:
+            return now + timedelta(days=days, hours=hours, minutes=minutes)
+        return None
+    return parse_future_time(text, policy, now)

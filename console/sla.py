@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.vocab import CHANNELS, KINDS, REFUND_STATUSES, STATUSES
+from console.workdays import HolidaysError, WorkCalendar, load_calendar
 
 # The shipped rules, read-only inside the package; a shop's own copy lives in its home folder.
 DEFAULT_POLICY = Path(__file__).resolve().parent / "defaults" / "sla.toml"
 # What can meet a clock: the first reply, the case reaching a specialist (an agent with that
-# role, not any reassignment), the case being resolved.
-MET_EVENTS = frozenset({"first_reply", "specialist_assigned", "resolved"})
+# role, not any reassignment), an answer proposed to the buyer (a wizard outcome applied, or a
+# complaint's solution proposed: the 24-hour golden time [003]), the case being resolved.
+MET_EVENTS = frozenset({"first_reply", "specialist_assigned", "solution_proposed", "resolved"})
 
 State = Literal["ok", "warning", "overdue", "paused"]
 
@@ -40,6 +42,8 @@ class ClockRule:
     # Pauses while the case waits on the buyer (a solution time). A clock that waits on the
     # shop (first response, urgent, a promise) or the platform never pauses.
     pauses: bool = False
+    # Counted in working days ("2wd"): weekends and the calendar's holidays do not count.
+    working_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Policy:
     start_kind: dict[str, tuple[str, ...]]
     start_urgent: tuple[str, ...]
     refund_clocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar, compare=False)
     order_min: int = 10
     order_max: int = 20
     source: str = field(default="", compare=False)
@@ -60,6 +65,14 @@ class Policy:
             return self.clocks[kind]
         except KeyError:
             raise PolicyError(f"{self.source}: 未知的计时类型 {kind!r} (unknown clock kind)") from None
+
+    def due(self, rule: ClockRule, start_at: datetime) -> tuple[datetime, datetime]:
+        """(due_at, warn_at) of a clock of `rule` started at `start_at`, counting working days
+        on the shop's calendar for a working-day clock."""
+        if rule.working_days:
+            due = self.calendar.add(start_at, rule.working_days, self.timezone)
+            return due, due - rule.warn_before
+        return schedule(rule, start_at)
 
     def label(self, kind: str | None) -> str:
         if kind is None:
@@ -76,20 +89,34 @@ class Policy:
         return list(dict.fromkeys(kinds))
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|[smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "wd": "days"}
 
 
 def parse_duration(value: object, where: str) -> timedelta:
-    """'30s', '24h', '7d' -> timedelta; PolicyError naming `where` otherwise."""
+    """'30s', '24h', '7d' -> timedelta ('2wd', working days, counts as 2 days here: see
+    `working_days`); PolicyError naming `where` otherwise."""
     match = _DURATION.match(str(value)) if isinstance(value, str) else None
     if not match:
-        raise PolicyError(f"{where}: 时长格式应为 数字+s/m/h/d,例如 \"24h\" (got {value!r})")
+        raise PolicyError(f"{where}: 时长格式应为 数字+s/m/h/d/wd(工作日),例如 \"24h\" (got {value!r})")
     number, unit = match.groups()
     return timedelta(**{_UNITS[unit]: float(number)})
 
 
-def load_policy(path: Path | str = DEFAULT_POLICY) -> Policy:
+def working_days(value: object, where: str) -> int:
+    """The number of working days of a "2wd" duration, 0 for any other; whole days only."""
+    match = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if not match or match.group(2) != "wd":
+        return 0
+    number = float(match.group(1))
+    if number != int(number) or number < 1:
+        raise PolicyError(f"{where}: 工作日必须是整数天,例如 \"2wd\" (got {value!r})")
+    return int(number)
+
+
+def load_policy(path: Path | str = DEFAULT_POLICY, holidays: Path | str | None = None) -> Policy:
+    """The policy in `path`, with the working-day calendar of `holidays` (default: a
+    holidays.toml beside the policy file, if there is one)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -97,7 +124,12 @@ def load_policy(path: Path | str = DEFAULT_POLICY) -> Policy:
         raise PolicyError(f"{path}: 找不到时效规则文件 (file not found)") from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: TOML 格式错误: {exc}") from None
-    return policy_from_dict(raw, str(path))
+    policy = policy_from_dict(raw, str(path))
+    try:
+        calendar = load_calendar(holidays if holidays is not None else path.with_name("holidays.toml"))
+    except HolidaysError as exc:
+        raise PolicyError(str(exc)) from None
+    return replace(policy, calendar=calendar)
 
 
 def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
@@ -115,6 +147,7 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
         if clock not in ("shop", "platform"):
             raise PolicyError(f"{where}: clock 必须是 \"shop\" 或 \"platform\" (got {clock!r})")
         duration = parse_duration(spec.get("duration"), f"{where} duration")
+        workdays = working_days(spec.get("duration"), f"{where} duration")
         warn = parse_duration(spec.get("warn_before", "0s"), f"{where} warn_before")
         if duration <= timedelta(0):
             raise PolicyError(f"{where} duration: 必须大于 0")
@@ -141,6 +174,7 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
             warn_before=warn,
             met_on=met_on,
             pauses=pauses,
+            working_days=workdays,
         )
 
     start = raw.get("start") or {}

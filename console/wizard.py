@@ -29,6 +29,10 @@ REGISTER_MODELS = {"退件表": ("return", ReturnEntry), "重发单": ("reship",
 
 FIRST_REPLY_BY_OUTCOME = "按SOP答复了买家并应用结果,记为首次回复"
 
+# What the agent does in Qianniu to put a refund into a status an outcome leads to.
+PLATFORM_ACTIONS = {"seller_refused": "点“拒绝退款申请”", "success": "同意退款",
+                    "waiting_buyer_return": "同意退货", "closed": "关闭退款"}
+
 
 @dataclass
 class Applied:
@@ -55,11 +59,17 @@ def apply_outcome(
     rules: Rules | None = None,
     facts: Mapping[str, str] | None = None,
     expected_version: int | None = None,
+    platform_done: bool = False,
+    due: Mapping[str, datetime] | None = None,
 ) -> Applied:
     """Record the decision on the case. `start_at` is when the platform timers started
     (the buyer's refund application, the order time for an unpaid order); default now.
     `money` carries the amounts of an outcome that pays the buyer; `facts` the facts the
-    walk collected by key (a `product` fills the case's product when it has none)."""
+    walk collected by key (a `product` fills the case's product when it has none).
+    `platform_done`: the agent has already put the refund into the outcome's
+    `refund_status` in Qianniu (until then its clocks run, and a step says to record it).
+    `due`: due times the agent typed by clock kind (a promise's time, the time Qianniu
+    shows for automatic receipt), over the rule's durations."""
     now = cases.clock.now()
     if start_at is not None and start_at > now:
         raise StoreError("开始时间不能晚于现在")
@@ -89,7 +99,14 @@ def apply_outcome(
             c._assign_in(s, case, agent, agent, now)  # noqa: SLF001
         if case.initiated_by == "buyer" and c._first_reply_in(s, case, agent, now, FIRST_REPLY_BY_OUTCOME):  # noqa: SLF001
             changes.append("已记为首次回复 (按SOP答复买家)")
-        started = _start_timers(c, s, case, outcome, agent, now, start_at, origin, changes)
+        # The buyer has an answer: a complaint's golden time is met by it, not by a greeting.
+        for d in c._meet(s, case, "solution_proposed", agent, now, why="按SOP给出方案"):  # noqa: SLF001
+            changes.append(f"{c.policy.label(d.kind)} 已完成 (给出了方案)")
+        if outcome.intervened and not case.platform_intervened:
+            c._intervened_in(s, case, True, agent, now, start_at=start_at, why="SOP")  # noqa: SLF001
+            changes.append("已标记小二介入,平台的介入和处理计时开始 (按工作日)")
+        started, steps = _start_timers(c, s, case, outcome, agent, now, start_at, origin, changes,
+                                       platform_done=platform_done, due=due or {})
         changes += _supersede(c, s, case, outcome, started, agent, now)
         if outcome.escalate and case.escalated_to is None:
             c._escalate_in(s, case, outcome.escalate, f"SOP: {outcome.summary}"[:200], agent, now)  # noqa: SLF001
@@ -99,7 +116,7 @@ def apply_outcome(
         product = (facts or {}).get("product", "").strip()
         if product and not case.product:
             case.product = product[:200]
-        c._add_tasks_in(s, case, outcome.checklist, agent, now, origin=origin)  # noqa: SLF001
+        c._add_tasks_in(s, case, [*steps, *outcome.checklist], agent, now, origin=origin)  # noqa: SLF001
         for title in outcome.registers:
             entry = REGISTER_MODELS.get(title)
             if entry is None:
@@ -122,34 +139,45 @@ def apply_outcome(
 
 
 def _start_timers(c: Cases, s: Session, case: Case, outcome: Outcome, agent: str, now: datetime,
-                  start_at: datetime | None, origin: str, changes: list[str]) -> set[str]:
-    """Start the outcome's clocks; a refund clock moves the platform refund status with it,
-    and an outcome that states a refund status (a refusal) sets it and its clock."""
+                  start_at: datetime | None, origin: str, changes: list[str], *,
+                  platform_done: bool, due: Mapping[str, datetime]) -> tuple[set[str], list[str]]:
+    """Start the outcome's clocks; a refund clock moves the platform refund status with it.
+    An outcome that leads the refund into a status the agent sets in Qianniu (a refusal)
+    sets it once the agent says it is done; until then the clocks it would stop run on, and
+    the first step returned says to record it."""
     policy = c.policy
     status_of = {kind: status for status, kinds in policy.refund_clocks.items() for kind in kinds}
     running = {d.kind for d in c._live(s, case)}  # noqa: SLF001
     started: set[str] = set()
+    steps: list[str] = []
     before = case.refund_status
-    if outcome.refund_status:
-        c._refund_in(s, case, outcome.refund_status, agent, now, start_at=start_at, origin=origin,  # noqa: SLF001
-                     why="SOP")
-        started |= set(policy.refund_clocks.get(outcome.refund_status, ()))
+    target = outcome.refund_status
+    if target and platform_done:
+        c._refund_in(s, case, target, agent, now, start_at=start_at, origin=origin, why="SOP")  # noqa: SLF001
+        started |= set(policy.refund_clocks.get(target, ()))
     for kind in outcome.timers:
+        if target and platform_done and kind in status_of and status_of[kind] != target:
+            continue  # the status it counts for is over: the platform moved on
         started.add(kind)
         if kind in running:
             continue  # already counting (e.g. from an earlier pass): it is not restarted
         if kind in status_of:
             c._refund_in(s, case, status_of[kind], agent, now, start_at=start_at, kind=kind,  # noqa: SLF001
-                         origin=origin, why="SOP")
+                         due_at=due.get(kind), origin=origin, why="SOP")
         else:
-            c._start(s, case, kind, start_at or now, agent, now, origin=origin)  # noqa: SLF001
+            c._start(s, case, kind, start_at or now, agent, now, due_at=due.get(kind), origin=origin)  # noqa: SLF001
+    if target and not platform_done:
+        step = (f"在千牛{PLATFORM_ACTIONS.get(target, '操作')}后,按 f 记录“{REFUND_STATUSES[target]}”"
+                "(在那之前自动同意的计时还在走)")
+        steps.append(step)
+        changes.append(f"还没在千牛操作: 计时照走,{step}")
     if case.refund_status != before:
         live = {d.kind: d for d in c._live(s, case)}  # noqa: SLF001
         clock = next((live[k] for k in policy.refund_clocks.get(case.refund_status or "", ()) if k in live), None)
-        due = f",{policy.label(clock.kind)} 到期 {shop_time(clock.due_at, policy)}" if clock and clock.due_at else ""
+        due_text = f",{policy.label(clock.kind)} 到期 {shop_time(clock.due_at, policy)}" if clock and clock.due_at else ""
         changes.append(f"平台退款状态 {REFUND_STATUSES.get(before or '', '—')} → "
-                       f"{REFUND_STATUSES.get(case.refund_status or '', '—')}{due}")
-    return started
+                       f"{REFUND_STATUSES.get(case.refund_status or '', '—')}{due_text}")
+    return started, steps
 
 
 def _supersede(c: Cases, s: Session, case: Case, outcome: Outcome, keep: set[str], agent: str,

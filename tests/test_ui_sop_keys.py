@@ -33,10 +33,16 @@ async def test_refund_status_with_the_application_time(db, policy, clock, cases)
         assert detail.case.refund_status == "waiting_seller_agree"
         clock_ = next(d for d in detail.deadlines if d.kind == "refund_auto_agree_paid")
         assert clock_.due_at == T0 - timedelta(hours=1) + timedelta(days=2)
-        # The platform's clock shows in the queue too.
+        # 小二介入 from the time Qianniu shows: 2 and 7 working days (Monday 08:00 here).
         await pilot.press("i")
+        await type_text(pilot, "08:00")
+        await pilot.press("enter")
         await settle(pilot)
-        assert app.cases.get(case.id).case.platform_intervened is True
+        detail = app.cases.get(case.id)
+        assert detail.case.platform_intervened is True
+        due = {d.kind: d.due_at for d in detail.running}
+        assert due["platform_intervene"] == T0 - timedelta(hours=2) + timedelta(days=2)
+        assert due["platform_decision"] == T0 - timedelta(hours=2) + timedelta(days=9)  # over a weekend
 
 
 async def test_tick_off_a_task(db, policy, clock, cases):

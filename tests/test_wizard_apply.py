@@ -155,7 +155,7 @@ def test_refusing_a_refund_moves_the_platform_status_and_its_clock(library, case
     case = _case(cases, kind="refund", channel="phone")
     cases.set_refund_status(case.id, "waiting_seller_agree", "小王", shipped=True)
     w = _leaf(library, "refund", "shipped_keep")  # the buyer no longer wants it: refuse
-    applied = apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m")
+    applied = apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", platform_done=True)
     detail = cases.get(case.id)
     assert detail.case.refund_status == "seller_refused"
     clocks = {d.kind: d for d in detail.deadlines}
@@ -163,6 +163,25 @@ def test_refusing_a_refund_moves_the_platform_status_and_its_clock(library, case
     assert clocks["buyer_after_refusal"].state == "running"
     assert clocks["buyer_after_refusal"].due_at == clock.now() + timedelta(days=7)
     assert any("等待卖家同意 → 卖家拒绝退款" in x for x in applied.changes)
+
+
+def test_a_refusal_not_yet_made_keeps_the_auto_agree_clock_and_says_what_to_do(library, cases, clock):
+    # 004 第四章: 如买家不想要退款了, 拒绝退款申请即可 — until the click, 7 days run.
+    case = _case(cases, kind="refund", channel="phone")
+    w = _leaf(library, "refund", "shipped_keep")
+    applied = apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", start_at=T0 - timedelta(days=2))
+    detail = cases.get(case.id)
+    assert detail.case.refund_status == "waiting_seller_agree"
+    clocks = {d.kind: d for d in detail.running}
+    assert clocks["refund_auto_agree_shipped"].due_at == T0 + timedelta(days=5)
+    assert "buyer_after_refusal" not in clocks
+    step = next(t.text for t in detail.tasks if "按 f 记录" in t.text)
+    assert "拒绝退款申请" in step and "卖家拒绝退款" in step
+    assert any("还没在千牛操作" in x for x in applied.changes)
+    # Recorded with f: the auto-agree ends, the buyer's 7 days begin.
+    cases.set_refund_status(case.id, "seller_refused", "小王")
+    clocks = {d.kind: d for d in cases.get(case.id).running}
+    assert "refund_auto_agree_shipped" not in clocks and "buyer_after_refusal" in clocks
 
 
 def test_the_same_situation_opens_the_same_registers_in_every_flow(library, cases):

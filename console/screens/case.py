@@ -510,12 +510,34 @@ class CaseScreen(Screen[None]):
         app.push_screen(ChoiceDialog("千牛退款状态", list(REFUND_STATUSES.items()), current), chosen)
 
     def action_intervened(self) -> None:
+        from console.screens.dialogs import PromptDialog
+
         if self.detail is None:
             return
         app = self.app
-        flag = not self.detail.case.platform_intervened
-        self._write(lambda: app.cases.set_intervened(self.case_id, flag, app.agent),
-                    "已标记小二介入: 2个工作日内介入,请准备聊天记录、发货凭证等证据" if flag else "已取消小二介入")
+        if self.detail.case.platform_intervened:
+            self._write(lambda: app.cases.set_intervened(self.case_id, False, app.agent),
+                        "已取消小二介入,平台的介入和处理计时已取消")
+            return
+
+        def check(text: str) -> str | None:
+            from console.intake import parse_shop_time
+
+            if text and parse_shop_time(text, app.policy, app.now()) is None:
+                return "时间格式: 2026-11-23 14:03 或 14:03;留空=现在"
+            return None
+
+        def go(text: str | None) -> None:
+            from console.intake import parse_shop_time
+
+            if text is None:
+                return
+            start = parse_shop_time(text, app.policy, app.now()) if text else None
+            self._write(lambda: app.cases.set_intervened(self.case_id, True, app.agent, start_at=start),
+                        "已标记小二介入: 2个工作日内介入、7个工作日内处理完 (已开始计时),请准备聊天记录、发货凭证等证据")
+
+        app.push_screen(PromptDialog("买家申请小二介入的时间 (千牛显示的,店铺时间;留空=现在)",
+                                     placeholder="2026-11-23 14:03", check=check), go)
 
     def action_tasks(self) -> None:
         from console.screens.dialogs import ChoiceDialog

@@ -21,7 +21,7 @@ from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
 from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.keybar import KeyBar
-from console.widgets.outcome_form import FieldInput, OutcomeForm
+from console.widgets.outcome_form import DUE_FIELDS, FieldInput, OutcomeForm
 
 # The walk so far is a draft per agent and case, like the notes: Esc or a closed terminal
 # loses no answers (console/widgets/draft_keeper.py).
@@ -352,6 +352,10 @@ class WizardScreen(Screen[None]):
         tasks = [t for t in d.tasks if t.done_at is None and t.origin.startswith("sop:")]
         if tasks:
             out.append(f"取消上一次SOP结果的 {len(tasks)} 条待办")
+        if o.intervened and not c.platform_intervened:
+            out.append("标记小二介入,开始平台的介入和处理计时 (按工作日)")
+        if o.refund_status:
+            out.append(f"平台退款状态 → {REFUND_STATUSES[o.refund_status]} (应用时会问你是否已在千牛操作)")
         return out
 
     def _cap_percent(self) -> str:
@@ -467,7 +471,7 @@ class WizardScreen(Screen[None]):
         self.app.bell()
 
     def action_apply(self) -> None:
-        from console.intake import parse_shop_time
+        from console.intake import parse_due_time, parse_shop_time
         from console.wizard import apply_outcome
 
         w = self.walk
@@ -488,6 +492,22 @@ class WizardScreen(Screen[None]):
             if start_at > app.now():
                 self._refuse("开始时间不能晚于现在", "start")
                 return
+        due = {}
+        for name, kind in DUE_FIELDS.items():
+            field = form.field(name)
+            text = field.value.strip() if field.display else ""
+            if not field.display:
+                continue
+            if not text:
+                if name == "receipt":
+                    self._refuse("请填千牛订单页显示的自动确认收货时间 (如 5天3时):到期前要延长收货时间", name)
+                    return
+                continue
+            when = parse_due_time(text, app.policy, app.now())
+            if when is None or when <= app.now():
+                self._refuse(f"“{text}”看不懂或已经过了: 写 5天3时、明天10点、18:30 或 2026-11-25 10:00", name)
+                return
+            due[kind] = when
         allowed, field = form.check()
         if not allowed:
             from console.sop import check_money
@@ -521,9 +541,25 @@ class WizardScreen(Screen[None]):
         def failed(message: str) -> None:
             self._refuse(message)
 
-        app.write(lambda: apply_outcome(app.cases, self.case_id, outcome, path, app.agent, memo, start_at,
-                                        money=money, rules=rules, facts=facts, expected_version=version),
-                  done, failed)
+        def go(platform_done: bool) -> None:
+            app.write(lambda: apply_outcome(app.cases, self.case_id, outcome, path, app.agent, memo, start_at,
+                                            money=money, rules=rules, facts=facts, expected_version=version,
+                                            platform_done=platform_done, due=due),
+                      done, failed)
+
+        if outcome.refund_status:
+            from console.screens.dialogs import ConfirmDialog
+            from console.wizard import PLATFORM_ACTIONS
+
+            action = PLATFORM_ACTIONS.get(outcome.refund_status, "操作")
+            status = REFUND_STATUSES[outcome.refund_status]
+            # Said, not assumed: until the click is made the platform's clock runs on.
+            app.push_screen(ConfirmDialog(
+                f"已经在千牛{action}了吗?\n是: 记为“{status}”,开始买家的处理期限。\n"
+                f"否: 自动同意的计时照走,工单上加一条待办,{action}后按 f 记录。",
+                yes=f"已{action}", no="还没有"), go)
+        else:
+            go(False)
 
     def action_leave(self) -> None:
         focused = self.focused

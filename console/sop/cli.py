@@ -65,8 +65,9 @@ def run(args: argparse.Namespace, *, reply_ids: Collection[str] | None = None,
         except OSError as exc:
             print(f"无法读取回复 id 文件 {args.reply_ids}: {exc}", file=err)
             return 2
-    clocks = _clocks(getattr(args, "sla", None), err)
-    library = load_library(directory, clocks=clocks, reply_ids=reply_ids)
+    policy = _policy(getattr(args, "sla", None), getattr(args, "holidays", None), err)
+    library = load_library(directory, clocks=policy.clocks if policy else None, reply_ids=reply_ids,
+                           refund_clocks=policy.refund_clocks if policy else None)
     if command == "check":
         return _check(library, out)
     if command == "show":
@@ -78,15 +79,18 @@ def run(args: argparse.Namespace, *, reply_ids: Collection[str] | None = None,
     return _walk(library, args, out, err)
 
 
-def _clocks(sla: str | None, err: TextIO) -> Collection[str] | None:
+def _policy(sla: str | None, holidays: str | None, err: TextIO):
+    """The deadline rules the trees are checked against (and the holidays they count working
+    days with); None when none were named or they are broken: the loader then checks against
+    the shipped ones, after the error is printed."""
     if not sla:
-        return None  # the loader reads the shipped sla.toml itself
+        return None
     from console.sla import PolicyError, load_policy
 
     try:
-        return load_policy(sla).clocks
+        return load_policy(sla, holidays)
     except PolicyError as exc:
-        print(f"时效规则文件有误,未检查计时类型: {exc}", file=err)
+        print(f"时效规则或节假日文件有误: {exc}", file=err)
         return None
 
 

@@ -133,6 +133,8 @@ class Outcome:
     # The platform refund status this outcome leads to (e.g. seller_refused when the agent
     # refuses the request); None: the status follows the outcome's refund timer, if any.
     refund_status: str | None = None
+    # The platform has stepped in (小二介入): mark it on the case and start its clocks.
+    intervened: bool = False
 
     def postage_text(self) -> str:
         """'去程我司,回程买家垫付→我司' style, for memo and screen."""

@@ -50,7 +50,7 @@ OUTCOME_REQUIRED = (
 )
 OUTCOME_OPTIONAL = (
     "advance_by", "refund_scope", "compensation", "price_difference", "escalate", "urgent",
-    "note", "requires", "problem", "refund_status",
+    "note", "requires", "problem", "refund_status", "intervened",
 )
 
 
@@ -264,14 +264,16 @@ class FlowChecker:
         advance = self._enum(spec, "advance_by", ADVANCERS, node_id, optional=True)
         scope = self._enum(spec, "refund_scope", REFUND_SCOPES, node_id, optional=True)
         escalate = self._enum(spec, "escalate", ESCALATIONS, node_id, optional=True)
-        flags = {k: spec.get(k, False) for k in ("compensation", "price_difference", "urgent")}
+        flags = {k: spec.get(k, False) for k in ("compensation", "price_difference", "urgent", "intervened")}
         flags["problem"] = spec.get("problem", self.flow_problem)
         refund_status = self._enum(spec, "refund_status", REFUND_STATUSES, node_id, optional=True)
-        refund_timers = {k for kinds in self.refund_clocks.values() for k in kinds}
-        wrong = [t for t in timers if t in refund_timers and t not in self.refund_clocks.get(refund_status, (t,))]
-        if refund_status and wrong:
-            self.err(node_id, f"refund_status = {refund_status!r} 时不能再开始 {', '.join(wrong)} "
-                              "(那是另一个退款状态的计时)")
+        # A status the agent sets in Qianniu (a refusal) keeps the clock it stops running until
+        # the agent says it is done: the outcome must name that clock, or a forgotten click
+        # would let the request be agreed by itself unseen.
+        agree_clocks = set(self.refund_clocks.get("waiting_seller_agree", ()))
+        if refund_status == "seller_refused" and agree_clocks and not agree_clocks & set(timers):
+            self.err(node_id, "refund_status = \"seller_refused\" 需要在 timers 里写自动同意计时 "
+                              f"({' / '.join(sorted(agree_clocks))}):拒绝之前它还在走")
         for key, value in flags.items():
             if not isinstance(value, bool):
                 self.err(node_id, f"{key} 应为 true 或 false")
@@ -289,6 +291,7 @@ class FlowChecker:
             note=self._text(spec, "note", node_id, required=False),
             requires=self._strings(spec, "requires", node_id),
             problem=flags["problem"] is True, refund_status=refund_status,
+            intervened=flags["intervened"] is True,
         )
         ruled = registers_by_rule(outcome)
         declared = tuple(r for r in RULE_REGISTERS if r in registers)

@@ -15,7 +15,9 @@ from textual.widgets import Input, Label, Static
 from console.models import Case
 from console.sop import Money, Outcome, Rules, check_money, money_needs, price_difference_offer
 
-FIELDS = ("start", "postage", "amount", "base")
+FIELDS = ("start", "promise", "receipt", "postage", "amount", "base")
+# Clocks whose due time the agent types (it is not a duration from a start): field and clock.
+DUE_FIELDS = {"promise": "buyer_promise", "receipt": "receipt_timeout"}
 
 
 class FieldInput(Input):
@@ -69,6 +71,8 @@ class OutcomeForm(Vertical):
 
     def compose(self) -> ComposeResult:
         for name, placeholder in (("start", "2026-11-23 14:03 或 14:03,留空=现在"),
+                                  ("promise", "明天10点 / 18:30 / 2026-11-25 10:00"),
+                                  ("receipt", "5天3时 (千牛里的剩余时间) 或 2026-11-30 10:00"),
                                   ("postage", "元"), ("amount", "元"), ("base", "元")):
             yield Label("", id=f"wiz-{name}-label", classes="field-label")
             yield OutcomeInput(id=f"wiz-{name}", placeholder=placeholder)
@@ -82,8 +86,12 @@ class OutcomeForm(Vertical):
         same = self.outcome is not None and self.outcome.node_id == outcome.node_id
         self.outcome, self.rules = outcome, rules
         needs = money_needs(outcome)
+        started = [t for t in outcome.timers if t not in DUE_FIELDS.values()]
         labels = {
-            "start": f"{start_label} (店铺时间,留空=现在)" if outcome.timers or outcome.refund_status else "",
+            "start": f"{start_label} (店铺时间,留空=现在)" if started or outcome.refund_status else "",
+            "promise": "答应买家的时间 (店铺时间,留空=24小时后)" if "buyer_promise" in outcome.timers else "",
+            "receipt": "自动确认收货时间: 千牛订单页显示的剩余时间或时刻 (必填)"
+            if "receipt_timeout" in outcome.timers else "",
             "postage": f"{needs.postage} (元): 差价的上限,不会超过它" if needs.postage else "",
             "amount": f"{needs.amount} (元)" if needs.amount else "",
             "base": (f"{needs.base} (元{',可不填' if needs.base_optional else ''}): "
