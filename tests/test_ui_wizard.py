@@ -277,3 +277,58 @@ async def test_tab_goes_round_the_fields_so_typing_never_hits_a_key(db, policy, 
         assert isinstance(app.screen, WizardScreen) and app.screen.walk.flow.id == "refund"
         # Focusing a filled field selects its text, as in any form: the typing replaced it.
         assert (photos.value, flaw.value) == ("fr", "袖口线头")
+
+
+async def test_a_refusal_asks_whether_it_is_done_in_qianniu(db, policy, clock, cases):
+    from console.screens.dialogs import ConfirmDialog
+    from console.screens.wizard import sop_library
+    from console.sop import Walk
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id, "refund"))
+        await settle(pilot)
+        screen = app.screen
+        screen.walk = _walk_to(Walk.start(sop_library().flows["refund"]), "shipped_keep")
+        screen._paint()  # noqa: SLF001
+        await settle(pilot)
+        assert "应用时会问你是否已在千牛操作" in app.export_screenshot().replace("&#160;", " ")
+        await pilot.press("enter")  # the refund's application time left empty: now
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "拒绝退款申请" in app.screen._question  # noqa: SLF001
+        await pilot.press("n")  # not yet
+        await settle(pilot)
+        detail = app.cases.get(case.id)
+        assert detail.case.refund_status == "waiting_seller_agree"
+        assert "refund_auto_agree_shipped" in {d.kind for d in detail.running}
+        assert any("按 f 记录" in t.text for t in detail.tasks)
+
+
+async def test_the_promise_and_the_automatic_receipt_are_typed_on_the_outcome(db, policy, clock, cases):
+    from console.screens.wizard import sop_library
+    from console.sop import Walk
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="logistics", channel="phone"), "小王")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id, "logistics"))
+        await settle(pilot)
+        screen = app.screen
+        screen.walk = _walk_to(Walk.start(sop_library().flows["logistics"]), "hard_courier_chase")
+        screen._paint()  # noqa: SLF001
+        await settle(pilot)
+        promise, receipt = screen.query_one("#wiz-promise", Input), screen.query_one("#wiz-receipt", Input)
+        assert not screen.query_one("#wiz-start", Input).display  # nothing here runs from a start
+        assert screen.focused is promise
+        await type_text(pilot, "明天10点")
+        await pilot.press("enter")  # the automatic receipt is required: refused, cursor there
+        await settle(pilot)
+        assert "自动确认收货时间" in str(screen.query_one("#wiz-error").render())
+        assert screen.focused is receipt
+        await type_text(pilot, "5天3时")
+        await pilot.press("enter")
+        await settle(pilot)
+        due = {d.kind: d.due_at for d in app.cases.get(case.id).running}
+        assert due["buyer_promise"] == T0 + timedelta(days=1)  # tomorrow 10:00 in Shanghai
+        assert due["receipt_timeout"] == T0 + timedelta(days=5, hours=3)
