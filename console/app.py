@@ -137,6 +137,7 @@ class AftersalesApp(App[None]):
         if wizard is not None:
             wizard.SOP_DIR = self.home.sop_dir
             wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
+            wizard.SOP_REFUND_CLOCKS = self.policy.refund_clocks
 
     def _named(self, name: str | None) -> None:
         """First start: remember the typed name on this computer, then open the queue."""

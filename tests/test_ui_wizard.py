@@ -332,3 +332,37 @@ async def test_the_promise_and_the_automatic_receipt_are_typed_on_the_outcome(db
         due = {d.kind: d.due_at for d in app.cases.get(case.id).running}
         assert due["buyer_promise"] == T0 + timedelta(days=1)  # tomorrow 10:00 in Shanghai
         assert due["receipt_timeout"] == T0 + timedelta(days=5, hours=3)
+
+
+async def test_opening_the_wizard_never_overwrites_the_saved_progress(db, policy, clock, cases):
+    from console.notes import Notes
+    from console.screens.wizard import draft_place
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="return", channel="phone"), "小王")
+    saved = '{"flow": "return", "steps": [{"node": "received", "choice": 2}], "form": {}, "facts": {}}'
+    Notes(cases).save_draft("小王", draft_place(case.id), saved)
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WizardScreen(case.id))
+        await settle(pilot)
+        assert [s.answer for s in app.screen.walk.path] == ["已经收到"]
+        await pilot.pause(0.8)  # longer than the draft's quiet time
+        await settle(pilot)
+        assert Notes(app.cases).draft("小王", draft_place(case.id)) == saved
+    # A draft of a flow that is unavailable now is kept and said, not wiped.
+    Notes(cases).save_draft("小王", draft_place(case.id), saved.replace('"return"', '"nosuch"', 1))
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        import console.screens.wizard as wizard_screen
+
+        library = wizard_screen.sop_library()
+        library.unavailable["nosuch"] = "测试: 文件有误"
+        try:
+            app.push_screen(WizardScreen(case.id))
+            await settle(pilot)
+            assert "上次的进度在“nosuch”流程,它现在不可用" in str(app.screen.query_one("#wiz-error").render())
+            await pilot.pause(0.8)
+            await settle(pilot)
+            assert '"nosuch"' in Notes(app.cases).draft("小王", draft_place(case.id))
+        finally:
+            del library.unavailable["nosuch"]

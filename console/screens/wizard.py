@@ -35,13 +35,14 @@ _library: Library | None = None
 # from the shop folder and its policy (mirrors LIBRARY_DIR in screens/phrases.py).
 SOP_DIR = DEFAULT_DIR
 SOP_CLOCKS: frozenset[str] | None = None
+SOP_REFUND_CLOCKS: dict[str, tuple[str, ...]] | None = None
 
 
 def sop_library(reload: bool = False) -> Library:
     """The SOP trees, loaded once per run (a broken file leaves only its flow unavailable)."""
     global _library
     if _library is None or reload or _library.directory != SOP_DIR:
-        _library = load_library(SOP_DIR, clocks=SOP_CLOCKS)
+        _library = load_library(SOP_DIR, clocks=SOP_CLOCKS, refund_clocks=SOP_REFUND_CLOCKS)
     return _library
 
 
@@ -111,9 +112,14 @@ class WizardScreen(Screen[None]):
         if flow is None:
             self.call_after_refresh(self.action_switch_flow)
         else:
-            self._start(flow)
+            # Opening is no change: the saved draft stays as it is until the agent answers.
+            self._start(flow, changed=False)
             if saved.get("flow") == flow.id:
                 self._resume(flow, saved)
+        gone = saved.get("flow")
+        if gone and gone in library.unavailable:
+            # Said, not dropped silently: the tree the answers belong to cannot be used now.
+            self._error(f"上次的进度在“{gone}”流程,它现在不可用: {library.unavailable[gone]}")
         self._paint()
 
     def reload(self) -> None:
@@ -171,12 +177,13 @@ class WizardScreen(Screen[None]):
     def _form(self) -> OutcomeForm:
         return self.query_one(OutcomeForm)
 
-    def _start(self, flow: Flow) -> None:
+    def _start(self, flow: Flow, *, changed: bool = True) -> None:
         self.flow_id = flow.id
         self.walk = Walk.start(flow)
         self._error("")
         self._paint()
-        self._changed()
+        if changed:
+            self._changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         w = self.walk
@@ -555,8 +562,9 @@ class WizardScreen(Screen[None]):
             status = REFUND_STATUSES[outcome.refund_status]
             # Said, not assumed: until the click is made the platform's clock runs on.
             app.push_screen(ConfirmDialog(
-                f"已经在千牛{action}了吗?\n是: 记为“{status}”,开始买家的处理期限。\n"
-                f"否: 自动同意的计时照走,工单上加一条待办,{action}后按 f 记录。",
+                f"已经在千牛{action}了吗?\n"
+                f"是: 记为“{status}”,买家的处理期限开始。\n"
+                f"否: 自动同意照常计时,加一条待办提醒你操作后按 f 记录。",
                 yes=f"已{action}", no="还没有"), go)
         else:
             go(False)
