@@ -407,7 +407,7 @@ class CaseScreen(Screen[None]):
             if not kind:
                 return
             app.write(lambda: app.cases.change_kind(self.case_id, kind, app.agent, expected_version=version),
-                      lambda changes: app.notify("\n".join(changes) or "类型没有变化", markup=False, timeout=10))
+                      lambda changes: app.notify(";".join(changes) or "类型没有变化", markup=False, timeout=10))
 
         app.push_screen(ChoiceDialog("改工单类型 (时限随类型改变)", list(KINDS.items()), self.detail.case.kind),
                         chosen)

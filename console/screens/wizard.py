@@ -535,7 +535,8 @@ class WizardScreen(Screen[None]):
 
             self._applied = True
             self._draft.forget()  # the walk is on the case now; no draft to come back to
-            app.notify("已按 SOP 记录到工单" + "".join(f"\n· {x}" for x in applied.changes), markup=False,
+            # One line (the status line shows two at most); every change is in the history (h).
+            app.notify("已按 SOP 记录到工单" + "".join(f";{x}" for x in applied.changes), markup=False,
                        timeout=10)
             app.pop_screen()
             screen = app.screen
