@@ -28,9 +28,9 @@ DB_FILE = "console.db"
 EXPORTS_DIR = "exports"
 # What a shop may keep its own copy of; each one missing from the home falls back to the
 # shipped default on its own, so a shop can override the replies and keep the rest.
-ITEMS = ("sla.toml", "holidays.toml", "sop", "forbidden.toml", "phrases")
+ITEMS = ("sla.toml", "holidays.toml", "sop", "forbidden.toml", "phrases", "phrase_rules.toml")
 ITEM_LABELS = {"sla.toml": "时效规则", "holidays.toml": "节假日 (工作日计时)", "sop": "SOP 决策树",
-               "forbidden.toml": "禁用语", "phrases": "话术库"}
+               "forbidden.toml": "禁用语", "phrases": "话术库", "phrase_rules.toml": "话术与SOP对照规则"}
 
 # [shop] keys of config.toml: (label, longest value).
 SHOP_KEYS = {"name": ("店铺名", 64), "return_address": ("退货地址", 300)}
@@ -100,6 +100,11 @@ class Home:
     @property
     def phrases_dir(self) -> Path:
         return self.source("phrases")
+
+    @property
+    def phrase_rules_file(self) -> Path:
+        """What a reply may promise against its SOP outcome (`phrases check`)."""
+        return self.source("phrase_rules.toml")
 
     @property
     def config_file(self) -> Path:

@@ -66,6 +66,9 @@ class Case(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     buyer_id: str = Field(max_length=64)
+    # How to address the buyer (称呼, e.g. 王女士), from the order import when there is one;
+    # never the buyer ID: phone scripts ask "请问是{buyer_name}吗". None: nobody knows yet.
+    buyer_name: str | None = Field(default=None, max_length=64)
     order_no: str | None = Field(default=None, max_length=32)
     channel: str = Field(max_length=16)  # chat | phone | message
     kind: str = Field(max_length=16)

@@ -184,6 +184,24 @@ def test_init_then_check_the_shops_own_sop_and_replies(tmp_path, capsys):
     assert f"{shop / 'phrases' / 'stock.txt'}:6:" in out and "{colour}" in out
 
 
+def test_init_copies_the_phrase_rules_and_check_uses_the_shops_own(tmp_path, capsys):
+    shop = tmp_path / "shop"
+    assert main(["init", str(shop)]) == 0
+    rules = shop / "phrase_rules.toml"
+    assert rules.read_bytes() == (SHIPPED / "phrase_rules.toml").read_bytes()
+    assert resolve(str(shop)).phrase_rules_file == rules
+    capsys.readouterr()
+    # The shop adds a rule of its own: a shipped reply that says it is now an error.
+    rules.write_text(rules.read_text(encoding="utf-8")
+                     + '\n[[claim]]\nname = "免邮"\nsays = ["免邮"]\nnever = "本店补发不免邮"\n',
+                     encoding="utf-8")
+    assert main(["--home", str(shop), "phrases", "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"{shop / 'phrases' / 'return.txt'}:" in out and "本店补发不免邮" in out
+    assert main(["--home", str(shop), "where"]) == 0
+    assert f"话术与SOP对照规则: {rules}  [店铺自己的]" in capsys.readouterr().out
+
+
 def test_where_says_which_files_are_the_shops_own(tmp_path, capsys):
     (tmp_path / "phrases").mkdir()
     assert main(["--home", str(tmp_path), "where"]) == 0

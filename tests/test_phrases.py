@@ -64,6 +64,37 @@ def test_replies_for_a_step(shipped):
     assert shipped.for_step("no.such_step") == []
 
 
+# Replies that told buyers what was not true (an approval nobody gave, a maximum, a factory
+# decision, same-day shipping, a postage payer the SOP outcome does not give): the ids the
+# SOP trees link are kept, the untrue words are gone, what is true stays.
+@pytest.mark.parametrize(("reply_id", "gone", "kept"), [
+    ("refund.flaw_price_diff_raise", ["主管", "最大诚意", "来回运费"], ["{amount}元"]),
+    ("compensation.raise_step", ["转达给主管", "争取到"], ["{amount}元"]),
+    ("compensation.upper_limit", ["最高", "运费", "退货或换货"], ["交给主管重新评估"]),
+    ("return.rcv_packaging_differs_gift", ["厂家", "同一款产品"], ["照片", "核实", "{gift}"]),
+    ("exchange.quality_small_leak_comp", ["出厂", "{amount}"], ["中小样"]),
+    ("logistics.delivery_slow_fastest", ["{deadline}", "当地网点"], ["{delivery_estimate}"]),
+    ("logistics.not_shipped_urged", ["今天"], ["单号"]),
+    ("payment.self_remind", ["当天"], ["三天后会自动关闭"]),
+    ("payment.wangwang_message", ["当天"], ["{platform_deadline}"]),
+    ("payment.change_order", ["当天"], ["尽快"]),
+    ("refund.nr_paid_negotiate", ["今天"], ["优先"]),
+    ("refund.nr_shipped_buyer_keeps", ["关闭"], ["拒绝这次退款申请"]),
+    ("refund.flaw_else_return", ["来回运费由我们承担"], ["退货退款"]),
+    ("apology.our_mistake", ["跑一趟", "多花一分钱"], ["失误"]),
+    ("compensation.samples", ["今天", "{tracking_no}"], ["{gift}"]),
+    ("exchange.allergy_buyer_postage", ["更温和的{product}"], ["来回运费需要您承担"]),
+    ("return.rcv_courier_damage_return", ["由我们承担"], ["运费不用您承担", "先垫付"]),
+])
+def test_the_untrue_replies_no_longer_say_it(shipped, reply_id, gone, kept):
+    reply = shipped.get(reply_id)
+    assert reply is not None and reply.approved  # the id the SOP trees link is kept
+    for words in gone:
+        assert words not in reply.text, (reply_id, words)
+    for words in kept:
+        assert words in reply.text, (reply_id, words)
+
+
 def test_phone_scripts_exist_for_each_situation(shipped):
     ids = shipped.ids
     for wanted in ("payment.self_opening", "payment.other_answers", "followup.received_opening",

@@ -44,6 +44,7 @@ replies = [
   "refund.good",
   "refund.ghost",
 ]
+buyer_gets = ["退款"]
 """
 
 GOOD = """\

@@ -32,14 +32,20 @@ from console.phrases.model import (
     Reply,
 )
 from console.phrases.pinyin import warm_up
-from console.phrases.placeholders import fill, has_markers, missing_values, placeholders_in
+from console.phrases.placeholders import (
+    clock_values,
+    fill,
+    has_markers,
+    missing_values,
+    placeholders_in,
+)
 from console.phrases.search import Result, SearchIndex
 
 __all__ = [
     "CATEGORIES", "DEFAULT_FORBIDDEN", "DEFAULT_LIBRARY", "DEFAULT_SOP_DIR", "PLACEHOLDERS",
     "STATUSES", "ApproveError", "ForbiddenListError", "Hit", "Library", "LibraryError",
     "Problem", "Reply", "Result", "Rule", "SearchIndex", "approve", "default_rules",
-    "describe", "fill", "find_forbidden", "has_markers", "lint", "lint_library", "lint_reply",
+    "clock_values", "describe", "fill", "find_forbidden", "has_markers", "lint", "lint_library", "lint_reply",
     "load_forbidden", "load_library", "missing_values", "parse_text", "placeholders_in",
     "read_sop", "warm_up",
 ]

@@ -22,8 +22,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--dir", type=Path, help="话术目录 (默认 店铺文件夹/phrases,没有则用程序自带的)")
     parser.add_argument("--forbidden", type=Path, help="禁用语文件 (默认 店铺文件夹/forbidden.toml,没有则用程序自带的)")
     parser.add_argument("--sop-dir", type=Path, help="SOP 目录 (默认 店铺文件夹/sop,没有则用程序自带的)")
+    parser.add_argument("--rules", type=Path,
+                        help="话术与 SOP 对照规则 (默认 店铺文件夹/phrase_rules.toml,没有则用程序自带的)")
     actions = parser.add_subparsers(dest="phrases_command", required=True)
-    actions.add_parser("check", help="检查话术库, 每个问题一行 (文件:行: 原因), 有错误时退出码 1")
+    actions.add_parser("check", help="检查话术库, 每个问题一行 (文件:行: 原因), 有错误时退出码 1; "
+                                     "也检查话术的承诺 (运费、寄回、金额、发货时间) 与所链接的 SOP 结果是否一致")
     search = actions.add_parser("search", help="搜索话术 (中文 / 拼音 / 首字母)")
     search.add_argument("query", nargs="+", help="搜索词, 如 退款、tuikuan、tk")
     search.add_argument("--limit", type=int, default=20, help="最多显示几条 (默认 20)")
@@ -44,17 +47,17 @@ def run(args: argparse.Namespace, home: Home | None = None, db_url: str | None =
     forbidden = args.forbidden or home.forbidden_file
     sop_dir = args.sop_dir or home.sop_dir
     if args.phrases_command == "check":
-        return _check(library, forbidden, sop_dir)
+        return _check(library, forbidden, sop_dir, args.rules or home.phrase_rules_file)
     if args.phrases_command == "search":
         return _search(library, " ".join(args.query), args, db_url)
     return _approve(library, forbidden, args, db_url)
 
 
-def _check(library: Path, forbidden: Path, sop_dir: Path) -> int:
+def _check(library: Path, forbidden: Path, sop_dir: Path, rules: Path) -> int:
     from console.phrases.library import LibraryError, load_library
     from console.phrases.lint import lint
 
-    problems = lint(library, forbidden, sop_dir)
+    problems = lint(library, forbidden, sop_dir, rules)
     errors = [p for p in problems if p.level == "error"]
     for problem in problems:
         prefix = "" if problem.level == "error" else "警告: "

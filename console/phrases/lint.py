@@ -3,6 +3,9 @@
 SOP links are checked against the SOP folder's *.toml read directly (flat `[nodes.<id>]` tables,
 step id `<flow>.<node_id>`), so this works whether or not the SOP engine is importable;
 the other way round, every reply id an SOP node lists in `replies` must exist here.
+What a linked reply promises is held against the outcomes it is linked to by the rule table
+phrase_rules.toml (claims.py): a reply must not promise a postage payer, a return or money
+its outcome does not give, nor anything the SOP never gives (same-day shipping, an approval).
 """
 
 from __future__ import annotations
@@ -14,6 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.phrases.claims import (
+    DEFAULT_CLAIMS,
+    Claim,
+    ClaimContext,
+    ClaimRulesError,
+    Link,
+    OutcomeRef,
+    check_claims,
+    load_claims,
+)
 from console.phrases.forbidden import (
     ForbiddenListError,
     Rule,
@@ -46,14 +59,21 @@ class SopIndex:
     steps: set[str] = field(default_factory=set)
     refs: list[tuple[str, Path, int]] = field(default_factory=list)  # (reply id, file, line)
     problems: list[Problem] = field(default_factory=list)
+    # The outcomes and how steps lead to them, and each reply id's links from the trees:
+    # what `phrases check` holds a reply's promises against.
+    context: ClaimContext = field(default_factory=ClaimContext)
+    links: dict[str, list[Link]] = field(default_factory=dict)
 
 
 def lint(
     library_dir: Path | str = DEFAULT_LIBRARY,
     forbidden_path: Path | str = DEFAULT_FORBIDDEN,
     sop_dir: Path | str | None = DEFAULT_SOP_DIR,
+    claims_path: Path | str | None = DEFAULT_CLAIMS,
 ) -> list[Problem]:
-    """All problems of the library on disk, errors and warnings, in file order."""
+    """All problems of the library on disk, errors and warnings, in file order.
+
+    `claims_path` is the rule table of what replies may promise (None: not checked)."""
     try:
         lib = load_library(library_dir)
     except LibraryError as exc:
@@ -64,16 +84,25 @@ def lint(
     except ForbiddenListError as exc:
         problems.extend(exc.problems)
         rules = ()
+    claims: tuple[Claim, ...] = ()
+    if claims_path is not None:
+        try:
+            claims = load_claims(claims_path)
+        except ClaimRulesError as exc:
+            problems.extend(exc.problems)
     sop = read_sop(sop_dir) if sop_dir is not None and Path(sop_dir).is_dir() else None
     if sop_dir is not None and sop is None:
         problems.append(Problem(Path(sop_dir), 1, "SOP 目录不存在, 未检查 SOP 链接", "warning"))
-    problems.extend(lint_library(lib, rules, sop))
-    return problems
+    problems.extend(lint_library(lib, rules, sop, claims))
+    return sorted(problems, key=lambda p: (str(p.path), p.line))
 
 
-def lint_library(lib: Library, rules: Iterable[Rule], sop: SopIndex | None) -> list[Problem]:
+def lint_library(lib: Library, rules: Iterable[Rule], sop: SopIndex | None,
+                 claims: Iterable[Claim] = ()) -> list[Problem]:
     rules = tuple(rules)
     problems = list(lib.problems)
+    problems.extend(check_claims(lib.replies, claims, sop.context if sop else None,
+                                 sop.links if sop else None))
     first: dict[str, Reply] = {}
     for reply in lib.replies:
         problems.extend(lint_reply(reply, rules, sop.steps if sop else None))
@@ -171,15 +200,30 @@ def read_sop(sop_dir: Path | str = DEFAULT_SOP_DIR) -> SopIndex:
             continue
         lines = source.splitlines()
         for node_id, node in nodes.items():
-            index.steps.add(f"{flow}.{node_id}")
+            step = f"{flow}.{node_id}"
+            index.steps.add(step)
+            start = _header_line(lines, node_id)
+            if isinstance(node, dict):
+                index.context.targets[step] = tuple(f"{flow}.{t}" for t in _targets(node))
+                if node.get("type") == "outcome":
+                    index.context.outcomes[step] = OutcomeRef(step, node, path, start)
             replies = node.get("replies", []) if isinstance(node, dict) else []
             if not isinstance(replies, list):
                 continue
-            start = _header_line(lines, node_id)
             for reply_id in replies:
                 if isinstance(reply_id, str):
-                    index.refs.append((reply_id, path, _line_of(lines, f'"{reply_id}"', start)))
+                    line = _line_of(lines, f'"{reply_id}"', start)
+                    index.refs.append((reply_id, path, line))
+                    index.links.setdefault(reply_id, []).append(Link(step, path, line))
     return index
+
+
+def _targets(node: dict) -> list[str]:
+    """Node ids a node leads to: its choices' `next`, and `next`/`otherwise`."""
+    found = [c.get("next") for c in node.get("choices", []) if isinstance(c, dict)] \
+        if isinstance(node.get("choices"), list) else []
+    found += [node.get("next"), node.get("otherwise")]
+    return [t for t in found if isinstance(t, str)]
 
 
 def _flow_id(data: dict, path: Path) -> str:

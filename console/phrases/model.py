@@ -26,7 +26,11 @@ PLACEHOLDERS: dict[str, str] = {
     "order_no": "订单号",
     "product": "商品",
     "amount": "金额",
-    "deadline": "期限",
+    # Three times that mean three different things; each is filled only from its own source
+    # (console/screens/phrases.py case_values), never from another clock of the case.
+    "delivery_estimate": "预计送达",  # typed by the agent from the courier; nothing fills it
+    "promise_time": "答应的时间",  # the due time of a running promise to the buyer
+    "platform_deadline": "平台期限",  # the due time of a running platform clock (Taobao's)
     "tracking_no": "快递单号",
     "courier": "快递公司",
     "return_address": "退货地址",

@@ -22,6 +22,7 @@ from console.phrases import (
     Result,
     Rule,
     SearchIndex,
+    clock_values,
     default_rules,
     describe,
     fill,
@@ -81,7 +82,10 @@ def forbidden_rules() -> tuple[Rule, ...]:
 
 def case_values(app, case_id: int | None) -> dict[str, str]:
     """Placeholder values from everything the case and the wizard know; what nobody knows yet
-    stays a visible 【待填】 marker."""
+    stays a visible 【待填】 marker. Each value comes from its own source only: the buyer's
+    name (称呼) from the case's buyer_name, never the buyer ID; a promise time only from a
+    promise to the buyer, a platform deadline only from a platform clock; a delivery
+    estimate from nowhere (the agent types what the courier said)."""
     values = {"agent_name": app.agent}
     if app.shop_name:
         values["shop_name"] = app.shop_name
@@ -92,11 +96,9 @@ def case_values(app, case_id: int | None) -> dict[str, str]:
         return values
     detail = app.cases.get(case_id)
     c = detail.case
-    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_id, order_no=c.order_no or "",
+    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_name or "", order_no=c.order_no or "",
                   product=c.product, amount=c.agreed_amount or "")
-    running = [d for d in detail.running if d.due_at is not None]
-    if running:
-        values["deadline"] = running[0].due_at.astimezone(app.policy.timezone).strftime("%m月%d日%H:%M")
+    values.update(clock_values(detail.deadlines, app.policy))
     outcome = _outcome_of(c.sop_step)
     if outcome is not None:
         values["solution"] = outcome.summary
