@@ -124,6 +124,15 @@ class Cases(ClockOps, CloseOps, FollowUp):
             s.add(agent)
 
     def ensure_agent(self, name: str) -> None:
+        """Add an agent by name (a new colleague, or whoever starts the console). The name is
+        checked first: printable, no control characters, not too long (StoreError saying why),
+        because every console of the team draws it."""
+        from console.identity import IdentityError, check_name
+
+        try:
+            name = check_name(name)
+        except IdentityError as exc:
+            raise StoreError(f"客服名字不能用: {exc}") from None
         with self.db.read() as s:
             if s.exec(select(Agent.id).where(Agent.name == name)).first() is not None:
                 return

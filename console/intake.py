@@ -131,9 +131,13 @@ def parse_shop_time(text: str, policy: Policy, now: datetime) -> datetime | None
     local_now = now.astimezone(policy.timezone)
     for fmt in _TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=policy.timezone).astimezone(now.tzinfo)
+            typed = datetime.strptime(text, fmt)
         except ValueError:
-            pass
+            continue
+        # A year far from now is a typo, and near year 1 or 9999 converting zones overflows.
+        if abs(typed.year - local_now.year) > 50:
+            return None
+        return typed.replace(tzinfo=policy.timezone).astimezone(now.tzinfo)
     m = re.fullmatch(r"(?:(\d{1,2})-(\d{1,2})\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
     if not m:
         return None

@@ -126,7 +126,9 @@ def use_paste_safe_parser() -> None:
 
 
 # C0 controls, DEL and C1 controls: never sent to the terminal inside drawn text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 (newline kept by Rich as a line end, never inside a segment), DEL, C1, and the
+# bidirectional controls, which would reorder what follows them on screen.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class InertControls(LineFilter):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 controls, DEL and C1 controls; and the bidirectional controls, which reorder what follows
+# them on screen (U+202E makes "txt.exe" read "exe.txt"): a buyer ID must read as it is.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _caret(match: re.Match[str]) -> str:
@@ -25,6 +26,8 @@ def _caret(match: re.Match[str]) -> str:
         return "^" + chr(code + 0x40)
     if code == 0x7F:
         return "^?"
+    if code > 0xFF:
+        return f"<U+{code:04X}>"
     return f"\\x{code:02x}"
 
 

@@ -20,7 +20,6 @@ from console.textsafe import inert
 from console.widgets.keybar import KeyBar
 
 POOL = ""  # the result for "back to the pool" (待分配)
-MAX_NAME = 64
 
 
 class AgentPicker(ModalScreen[str | None]):
@@ -132,12 +131,12 @@ class AgentPicker(ModalScreen[str | None]):
 
 
 def _check_name(name: str, exclude: str | None) -> str | None:
-    if not name:
-        return "请输入名字"
-    if len(name) > MAX_NAME:
-        return f"名字太长 (最多 {MAX_NAME} 个字符)"
-    if any(not ch.isprintable() for ch in name):
-        return "名字里不能有控制字符"
+    from console.identity import IdentityError, check_name
+
+    try:
+        check_name(name)
+    except IdentityError as exc:
+        return str(exc)
     if name == exclude:
         return "不能选自己"
     return None

@@ -1,4 +1,8 @@
-"""Small modal dialogs with typed results: pick one, type one line, confirm."""
+"""Small modal dialogs with typed results: pick one, type one line, confirm.
+
+Their titles and options are often built from text people typed (a promise's note, a
+colleague's name): every text shown goes through `shown()`, so control characters are drawn
+visibly and markup stays text, whoever built the string."""
 
 from __future__ import annotations
 
@@ -13,7 +17,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from console.textsafe import inert, inert_multiline
 from console.widgets.keybar import KeyBar
+
+
+def shown(value: str) -> Text:
+    """The one way a dialog draws a string: inert, line breaks kept."""
+    return Text(inert_multiline(value))
 
 
 class ChoiceDialog(ModalScreen[str | None]):
@@ -32,11 +42,11 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._title), classes="dialog-title")
+            yield Label(shown(self._title), classes="dialog-title")
             items = []
             for n, (key, text) in enumerate(self._options, 1):
                 mark = " ✓" if key == self._current else ""
-                items.append(Option(Text(f"{n}  {text}{mark}"), id=key))
+                items.append(Option(Text(f"{n}  {inert(text)}{mark}"), id=key))
             yield OptionList(*items)
             yield Label("数字键直接选择 · ↑↓ 回车 · Esc 取消", classes="dialog-hint")
         yield KeyBar()  # its status line shows messages while the dialog is open
@@ -81,11 +91,11 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._title), classes="dialog-title")
+            yield Label(shown(self._title), classes="dialog-title")
             yield Input(self._value, placeholder=self._placeholder)
             yield Label("", classes="dialog-error")
             if self._suggestions:
-                yield Label(Text("可选: " + "、".join(self._suggestions)), classes="dialog-hint")
+                yield Label(shown("可选: " + "、".join(self._suggestions)), classes="dialog-hint")
             yield Label("回车确定 · Esc 取消", classes="dialog-hint")
         yield KeyBar()
 
@@ -93,7 +103,7 @@ class PromptDialog(ModalScreen[str | None]):
         value = event.value.strip()
         error = self._check(value) if self._check else None
         if error:
-            self.query_one(".dialog-error", Label).update(Text(error))
+            self.query_one(".dialog-error", Label).update(shown(error))
             return
         self.dismiss(value)
 
@@ -114,8 +124,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._question), classes="dialog-title")
-            yield Label(Text(f"[y] {self._yes}    [n] {self._no}"), classes="dialog-hint")
+            yield Label(shown(self._question), classes="dialog-title")
+            yield Label(shown(f"[y] {self._yes}    [n] {self._no}"), classes="dialog-hint")
         yield KeyBar()
 
     def action_answer(self, value: bool) -> None:
@@ -136,7 +146,7 @@ class ShowTextDialog(ModalScreen[None]):
         from textual.widgets import TextArea
 
         with Vertical(classes="dialog wide"):
-            yield Label(Text(self._message), classes="dialog-error")
+            yield Label(shown(self._message), classes="dialog-error")
             yield TextArea(self._text, read_only=True, soft_wrap=True)
             yield Label("用鼠标或终端的选择功能复制上面的文字 · Esc 关闭", classes="dialog-hint")
         yield KeyBar()
@@ -156,8 +166,8 @@ class InfoDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(Text(self._title), classes="dialog-title dialog-error")
-            yield Label(Text(self._body))
+            yield Label(shown(self._title), classes="dialog-title dialog-error")
+            yield Label(shown(self._body))
             yield Label("回车或 Esc 关闭", classes="dialog-hint")
         yield KeyBar()
 

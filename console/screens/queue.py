@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from console.db import StoreError
 from console.queue import QueueCounts, QueueFilter, QueueRow, describe
 from console.sla import shop_time
+from console.textsafe import inert
 from console.units import qty
 from console.vocab import KINDS, STATUSES
 from console.widgets.case_table import CaseTable, header_line
@@ -181,12 +182,12 @@ class QueueScreen(Screen[None]):
         clock = shop_time(app.now(), app.policy, "%Y-%m-%d %H:%M:%S")
         text = Text.assemble(
             (" 售后工作台 ", "bold reverse"),
-            "  客服 ", (app.agent, "bold"),
+            "  客服 ", (inert(app.agent), "bold"),
             "  数据库 ", (app.db_label, "dim"),
             "  ", (clock, "bold"),
         )
         if self._on_shift:
-            text.append("  在班 " + "、".join(self._on_shift[:6]), style="dim")
+            text.append("  在班 " + "、".join(inert(name) for name in self._on_shift[:6]), style="dim")
         if self._unread:
             text.append(f"  未读交接 {self._unread} (按 I)", style="bold black on yellow")
         # One fixed line: no relayout of the screen every second.

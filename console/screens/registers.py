@@ -39,6 +39,8 @@ def parse_range(text: str, today: date) -> tuple[date | None, date | None] | Non
         days = [date.fromisoformat(p) if p else None for p in parts]
     except ValueError:
         return None
+    if any(d is not None and abs(d.year - today.year) > 50 for d in days):
+        return None  # a typo, and near year 1 or 9999 the date arithmetic overflows
     if len(days) == 1:
         return days[0], days[0]
     if len(days) == 2:
