@@ -1,0 +1,100 @@
+"""The log: a rotating UTF-8 file in the shop folder (or a per-user temp folder), never the
+screen; database errors with the exception they came from; the command line's commands."""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from console import log as console_log
+from console.db import StoreError
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_log_is_a_rotating_utf8_file_in_the_shop_folder(tmp_path):
+    home = tmp_path / "店铺"
+    home.mkdir()
+    path = console_log.setup(home)
+    assert path == home / "logs" / "console.log"
+    assert console_log.setup(home) == path  # again: the same file, one handler
+    ours = [h for h in logging.getLogger("console").handlers if getattr(h, "_console_log", False)]
+    assert len(ours) == 1
+    logging.getLogger("console.test").info("买家 阿狸 的工单 #12")
+    line = _read(path).splitlines()[-1]
+    assert " INFO console.test [pid " in line and line.endswith("买家 阿狸 的工单 #12")
+    assert line[:4].isdigit()  # starts with the time
+    # 1 MB a file, 5 kept: a long-running console does not fill the disk.
+    filler = "x" * 1000
+    for _ in range(1200):
+        logging.getLogger("console.test").info(filler)
+    assert (home / "logs" / "console.log.1").is_file()
+    assert path.stat().st_size <= console_log.MAX_BYTES
+    assert not (home / "logs" / "console.log.6").exists()
+
+
+def test_a_rotation_that_cannot_rename_keeps_logging_to_the_same_file(tmp_path):
+    """On Windows another console holding the log open stops the rename; here a folder where
+    the oldest part would be replaced does. Either way no record is lost."""
+    home = tmp_path / "shop"
+    (home / "logs" / "console.log.5").mkdir(parents=True)
+    (home / "logs" / "console.log.4").write_text("old\n", encoding="utf-8")
+    path = console_log.setup(home)
+    filler = "x" * 1000
+    for _ in range(1100):
+        logging.getLogger("console.test").info(filler)
+    logging.getLogger("console.test").info("the last one")
+    assert path.stat().st_size > console_log.MAX_BYTES
+    assert _read(path).endswith("the last one\n")
+    assert (home / "logs" / "console.log.5").is_dir() and not (home / "logs" / "console.log.1").exists()
+
+
+def test_a_shop_folder_that_cannot_hold_the_log_falls_back_to_a_per_user_temp_folder(tmp_path):
+    home = tmp_path / "shop"
+    home.mkdir()
+    (home / "logs").write_text("a file where the folder should be", encoding="utf-8")
+    path = console_log.setup(home)
+    assert path is not None and path.is_relative_to(Path(tempfile.gettempdir()))
+    assert path.name == "console.log" and "aftersales-" in str(path)
+    logging.getLogger("console.test").warning("written anyway")
+    assert "written anyway" in _read(path)
+    # A missing shop folder is not created by logging (init or the first start makes it).
+    assert console_log.setup(tmp_path / "not-yet") == path
+    assert not (tmp_path / "not-yet").exists()
+
+
+def test_when_no_log_can_be_written_the_console_still_runs_and_prints_nothing(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker))
+    home = tmp_path / "shop"
+    home.mkdir()
+    (home / "logs").write_text("x", encoding="utf-8")
+    assert console_log.setup(home) is None
+    assert console_log.log_path() is None
+    logging.getLogger("console.db").error("nowhere to go")
+    assert capsys.readouterr().err == ""
+
+
+def test_the_cause_of_a_store_error_is_written_once(tmp_path):
+    home = tmp_path / "shop"
+    home.mkdir()
+    path = console_log.setup(home)
+    logger = logging.getLogger("console.test")
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError as exc:
+        cause = exc
+    assert console_log.log_cause(logger, StoreError("磁盘写入失败", cause), "保存没有成功") is True
+    # A refusal has no original; one logged where it happened is not written again.
+    assert console_log.log_cause(logger, StoreError("笔记是空的,没有保存"), "保存没有成功") is False
+    logged_already = StoreError("数据库出错", cause)
+    logged_already.logged = True
+    assert console_log.log_cause(logger, logged_already, "保存没有成功") is False
+    logged = _read(path)
+    assert "ERROR console.test" in logged and "保存没有成功: 磁盘写入失败" in logged
+    assert "OSError: [Errno 28] No space left on device" in logged
+    assert logged.count("Traceback") == 1 and "笔记是空的" not in logged
+
+
