@@ -2,11 +2,16 @@
 screen; database errors with the exception they came from; the command line's commands."""
 
 import logging
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from console import log as console_log
-from console.db import StoreError
+from console.db import StoreError, open_database, resolve_url
 
 
 def _read(path: Path) -> str:
@@ -77,6 +82,30 @@ def test_when_no_log_can_be_written_the_console_still_runs_and_prints_nothing(tm
     assert capsys.readouterr().err == ""
 
 
+def test_nothing_is_ever_printed_on_the_screen_even_before_setup():
+    """Without a handler, logging's last resort prints WARNING and above on stderr, over
+    the console's screen; the console's loggers always have one."""
+    code = ("import logging, console.db\n"
+            "logging.getLogger('console.app').error('boom on screen?')\n"
+            "logging.getLogger('console.db').critical('boom on screen?')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8")
+    assert out.returncode == 0 and out.stderr == "" and out.stdout == ""
+
+
+def test_a_database_error_is_logged_with_the_original_exception(db, tmp_path):
+    home = tmp_path / "shop"
+    home.mkdir()
+    path = console_log.setup(home)
+    with pytest.raises(StoreError) as err:
+        with db.write() as s:
+            s.execute(text("INSERT INTO no_such_table VALUES (1)"))
+    assert err.value.logged and err.value.cause is not None
+    logged = _read(path)
+    assert "ERROR console.db" in logged and err.value.message in logged
+    assert "Traceback (most recent call last)" in logged
+    assert "sqlite3.OperationalError: no such table: no_such_table" in logged
+
+
 def test_the_cause_of_a_store_error_is_written_once(tmp_path):
     home = tmp_path / "shop"
     home.mkdir()
@@ -98,3 +127,11 @@ def test_the_cause_of_a_store_error_is_written_once(tmp_path):
     assert logged.count("Traceback") == 1 and "笔记是空的" not in logged
 
 
+def test_a_refused_open_is_logged_with_its_reason(tmp_path):
+    """A refused open is logged with the reason shown to the agent."""
+    home = tmp_path / "shop"
+    home.mkdir()
+    path = console_log.setup(home)
+    with pytest.raises(StoreError):
+        open_database(resolve_url(str(tmp_path / "missing-dir" / "x.db")))
+    assert "没有打开: 数据库所在的目录不存在" in _read(path)
