@@ -1,22 +1,28 @@
 """Files that are not the console's, schema revisions it does not know, the write-ahead log
-on a clean end. Real files, real SQLite."""
+on a clean end, `aftersales db backup` and `aftersales db check`. Real files, real SQLite."""
 
+import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from console.cases import Cases
+from console.cli import main
 from console.db import (
     SCHEMA_HEAD,
+    Database,
     StoreError,
     current_revision,
     open_database,
     resolve_url,
 )
+from console.dbtools import backup, check
 from console.intake import CaseDraft
 from console.notes import Notes
 
@@ -65,10 +71,12 @@ def test_an_unrelated_sqlite_file_is_refused_and_left_byte_for_byte(tmp_path, jo
     assert out.returncode == 2
     assert "不是售后工作台的数据库" in out.stderr and "Traceback" not in out.stderr
     assert _snapshot(folder) == before
-    # Nor does loading demo cases touch it.
-    out = _run_cli("--db", str(places), "demo", "--cases", "3")
-    assert out.returncode == 2 and "moz_places" in out.stderr
+    # Neither do the other commands that open a database touch it.
+    for command in (["demo", "--cases", "3"], ["db", "check"], ["db", "backup", str(tmp_path / "b.db")]):
+        out = _run_cli("--db", str(places), *command)
+        assert out.returncode in (1, 2) and "moz_places" in out.stderr, command
     assert _snapshot(folder) == before
+    assert not (tmp_path / "b.db").exists()
 
 
 def test_an_unrelated_file_with_an_alembic_version_but_none_of_the_console_tables_is_refused(tmp_path):
@@ -196,9 +204,180 @@ def test_a_checkpoint_never_waits_for_another_console_writing(db, db_path, cases
     assert busy == 0
 
 
+def test_cli_commands_leave_no_write_ahead_log(tmp_path):
+    path = tmp_path / "shop.db"
+    assert main(["--db", str(path), "--agent", "小王", "demo", "--cases", "20"]) == 0
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
 # ---- aftersales db backup ---------------------------------------------------------------
+
+
+def test_a_backup_taken_while_another_connection_writes_is_a_consistent_console_database(
+        db_path, tmp_path, policy, clock):
+    url = resolve_url(str(db_path))
+    Cases(open_database(url), policy, clock).ensure_agent("小王")
+    writer_cases = Cases(Database(url), policy, clock)  # a second console, its own connections
+    written = 0
+    enough = threading.Event()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        nonlocal written
+        try:
+            while not stop.is_set():
+                case = writer_cases.create(CaseDraft(buyer_id=f"买家{written}"), "小王")
+                writer_cases.add_note(case.id, f"第 {written} 条", "小王")
+                written += 1
+                if written >= 30:
+                    enough.set()
+        except BaseException as exc:  # pragma: no cover - fails the test below
+            errors.append(exc)
+            enough.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        assert enough.wait(60)
+        dest = tmp_path / "backups" / "shop-backup.db"
+        dest.parent.mkdir()
+        report = backup(url, dest)
+        at_backup = written
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert report.file == dest and report.size == dest.stat().st_size
+    # A self-contained file: nothing beside it.
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["shop-backup.db"]
+    conn = sqlite3.connect(f"file:{dest}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        cases_n = conn.execute('SELECT count(*) FROM "case"').fetchone()[0]
+        # One snapshot: every case has its creation event and its deadlines; notes only for
+        # cases that are there.
+        assert 30 <= cases_n <= at_backup + 1
+        assert conn.execute("SELECT count(*) FROM case_event WHERE action = 'created'").fetchone()[0] == cases_n
+        assert conn.execute('SELECT count(*) FROM "case" c WHERE NOT EXISTS '
+                            '(SELECT 1 FROM deadline d WHERE d.case_id = c.id)').fetchone()[0] == 0
+        notes_n = conn.execute("SELECT count(*) FROM note").fetchone()[0]
+        assert notes_n in (cases_n - 1, cases_n)  # the last case's note may follow in the next transaction
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+    assert report.counts["cases"] == cases_n and report.counts["notes"] == notes_n
+    # And the console opens it as it is.
+    restored = open_database(resolve_url(str(dest)))
+    assert current_revision(restored) == SCHEMA_HEAD
+    restored.close()
+
+
+def test_backup_never_overwrites_without_force_and_prints_what_it_wrote(db, db_path, cases, tmp_path, capsys):
+    cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    dest = tmp_path / "备份 #1.db"
+    dest.write_bytes(b"an older backup")
+    assert main(["--db", str(db_path), "db", "backup", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert "已经存在" in err and "--force" in err
+    assert dest.read_bytes() == b"an older backup"
+    assert main(["--db", str(db_path), "db", "backup", "--force", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert f"已备份到 {dest}" in out and "KB" in out and "未结 1 / 共 1" in out
+    conn = sqlite3.connect(dest)
+    assert conn.execute('SELECT buyer_id FROM "case"').fetchall() == [("阿狸",)]
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+def test_backup_of_a_postgresql_database_gives_the_pg_dump_line(capsys):
+    assert main(["--db", "postgresql+psycopg://shop:s3cret@db.local:5433/aftersales",
+                 "db", "backup", "shop.dump"]) == 2
+    err = capsys.readouterr().err
+    assert "pg_dump --format=custom --file \"shop.dump\" --host db.local --port 5433 --username shop aftersales" in err
+    assert "s3cret" not in err
+
+
+def test_backup_of_a_missing_database_creates_nothing(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "nope.db"), "db", "backup", str(tmp_path / "b.db")]) == 2
+    assert "不存在" in capsys.readouterr().err
+    assert not (tmp_path / "b.db").exists() and not (tmp_path / "nope.db").exists()
 
 
 # ---- aftersales db check ----------------------------------------------------------------
 
 
+def test_check_reports_integrity_revision_counts_and_where_the_log_is(tmp_path, policy, clock, capsys):
+    home = tmp_path / "shop"
+    home.mkdir()
+    url = resolve_url(str(home / "console.db"))
+    cases = Cases(open_database(url), policy, clock)
+    cases.ensure_agent("小王")
+    a = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    cases.create(CaseDraft(buyer_id="阿珍"), "小王")
+    cases.add_note(a.id, "已催快递", "小王")
+    Notes(cases).save_draft("小王", "shift", "交班前要说的")
+    cases.set_status(a.id, "closed", "小王", leftovers="drop")
+    assert main(["--home", str(home), "db", "check"]) == 0
+    out = capsys.readouterr().out
+    assert f"数据库: {home / 'console.db'}" in out
+    assert "完整性检查: 正常" in out
+    assert f"结构版本: {SCHEMA_HEAD} (本程序: {SCHEMA_HEAD}, 最新)" in out
+    assert "工单 未结 1 / 共 2" in out and "笔记 (含改过的旧版本) 1" in out and "草稿 1" in out
+    log_file = home / "logs" / "console.log"
+    assert f"日志: {log_file}" in out and log_file.is_file()
+    assert "结论: 正常" in out
+
+
+def test_check_finds_a_damaged_file_and_exits_1(db, db_path, cases, capsys):
+    for i in range(200):
+        cases.create(CaseDraft(buyer_id=f"买家{i}", description="很长的描述" * 40), "小王")
+    db.close()
+    size = db_path.stat().st_size
+    with open(db_path, "r+b") as f:  # scribble over pages in the middle, as a failing disk would
+        f.seek(size // 2)
+        f.write(b"\xff" * 8192)
+    assert main(["--db", str(db_path), "db", "check"]) == 1
+    captured = capsys.readouterr()
+    assert "发现问题" in captured.err and "损坏" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_check_of_an_unknown_revision_or_a_missing_file_exits_1_and_creates_nothing(db_path, tmp_path, capsys):
+    open_database(resolve_url(str(db_path))).close()
+    _set_revision(db_path, "0099")
+    assert main(["--db", str(db_path), "db", "check"]) == 1
+    captured = capsys.readouterr()
+    assert "本程序不认识" in captured.out and "revision 0099" in captured.err
+    missing = tmp_path / "missing.db"
+    assert main(["--db", str(missing), "db", "check"]) == 1
+    assert "不存在" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_check_report_of_an_older_schema_says_it_will_be_upgraded(db_path):
+    from alembic import command
+    from alembic.config import Config
+
+    import console
+
+    old = Database(resolve_url(str(db_path)))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
+    with old._write_engine.begin() as conn:  # noqa: SLF001
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+    old.close()
+    report = check(resolve_url(str(db_path)))
+    assert report.ok and report.revision == "0005" and report.integrity == ["ok"]
+    with Database(resolve_url(str(db_path))).engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+
+
+def test_no_write_ahead_log_file_is_left_by_check(db, db_path, cases):
+    cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    db.close()
+    assert main(["--db", str(db_path), "db", "check"]) == 0
+    assert not os.path.exists(f"{db_path}-wal") or os.path.getsize(f"{db_path}-wal") == 0

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from console import log as console_log
+from console.cli import main
 from console.db import StoreError, open_database, resolve_url
 
 
@@ -125,6 +126,38 @@ def test_the_cause_of_a_store_error_is_written_once(tmp_path):
     assert "ERROR console.test" in logged and "保存没有成功: 磁盘写入失败" in logged
     assert "OSError: [Errno 28] No space left on device" in logged
     assert logged.count("Traceback") == 1 and "笔记是空的" not in logged
+
+
+def test_cli_commands_log_start_migrations_and_refusals(tmp_path, capsys):
+    home = tmp_path / "shop"
+    home.mkdir()
+    assert main(["--home", str(home), "--agent", "小王", "demo", "--cases", "5"]) == 0
+    bad = tmp_path / "notes.txt"
+    bad.write_text("不是数据库", encoding="utf-8")
+    assert main(["--home", str(home), "--db", str(bad), "demo"]) == 2
+    capsys.readouterr()
+    logged = _read(home / "logs" / "console.log")
+    assert "aftersales demo: 数据库 " + str(home / "console.db") in logged
+    assert "升级 (新建) -> 0007" in logged and "已升级到 0007" in logged
+    assert "不是 SQLite 数据库文件" in logged
+
+
+def test_where_names_the_log(tmp_path, capsys):
+    home = tmp_path / "shop"
+    home.mkdir()
+    assert main(["--home", str(home), "where"]) == 0
+    assert f"日志: {home / 'logs' / 'console.log'}" in capsys.readouterr().out
+
+
+def test_a_password_in_a_database_url_never_reaches_the_log_or_the_screen(tmp_path, capsys):
+    home = tmp_path / "shop"
+    home.mkdir()
+    url = "postgresql+psycopg://shop:s3cret@127.0.0.1:1/aftersales"
+    assert main(["--home", str(home), "--db", url, "db", "backup", str(tmp_path / "x.dump")]) == 2
+    captured = capsys.readouterr()
+    logged = _read(home / "logs" / "console.log")
+    assert "shop:***@127.0.0.1:1/aftersales" in logged
+    assert "s3cret" not in logged + captured.out + captured.err
 
 
 def test_a_refused_open_is_logged_with_its_reason(tmp_path):
