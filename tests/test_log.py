@@ -128,6 +128,32 @@ def test_the_cause_of_a_store_error_is_written_once(tmp_path):
     assert logged.count("Traceback") == 1 and "笔记是空的" not in logged
 
 
+async def test_an_error_shown_to_the_agent_is_logged_beside_its_original(db, policy, clock, cases, tmp_path):
+    """A write that fails in the app's worker: the agent reads the message, the log has the
+    message and the database's own exception with its traceback."""
+    from console.home import Home
+    from tests.ui_helpers import make_app, settle
+
+    home = tmp_path / "shop"
+    home.mkdir()
+    app = make_app(db, policy, clock, home=Home(home, "--home"))
+
+    def broken_write() -> None:
+        with db.write() as s:
+            s.execute(text("UPDATE no_such_table SET x = 1"))
+
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.write(broken_write)
+        await settle(pilot)
+        shown = app.messages[-1]
+        assert shown.severity == "error" and "数据库出错" in shown.text
+    logged = _read(home / "logs" / "console.log")
+    assert "告诉客服: " + shown.text in logged
+    assert "sqlite3.OperationalError: no such table: no_such_table" in logged
+    assert logged.count(" ERROR console.db ") == 1 and " ERROR console.app " not in logged  # once
+
+
 def test_cli_commands_log_start_migrations_and_refusals(tmp_path, capsys):
     home = tmp_path / "shop"
     home.mkdir()
