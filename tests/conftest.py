@@ -26,7 +26,9 @@ def _hermetic_user_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     for name in ("AFTERSALES_HOME", "AFTERSALES_DB", "AFTERSALES_AGENT", "AFTERSALES_SHOP"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-temp"))
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
     yield
     console_log.close()
 
