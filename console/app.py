@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -20,8 +21,10 @@ from textual.timer import Timer
 
 from console.cases import Cases
 from console.clock import Clock, SystemClock
-from console.db import Database, StoreError
+from console.db import Database, StoreError, display_url
 from console.home import Home, default_home
+from console.log import exc_info, log_cause
+from console.log import setup as setup_log
 from console.queue import QueueReader
 from console.sla import Policy
 from console.terminal import InertControls, use_paste_safe_parser
@@ -32,6 +35,8 @@ T = TypeVar("T")
 # How long a message stays on the status line unless replaced; a caller's longer timeout wins.
 STATUS_SECONDS: dict[str, float] = {"information": 5.0, "warning": 10.0, "error": 15.0}
 MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
+
+log = logging.getLogger("console.app")
 
 
 class AftersalesApp(App[None]):
@@ -95,8 +100,14 @@ class AftersalesApp(App[None]):
         # The {return_address} of replies, from the shop's config.toml ("" when not set).
         self.return_address = self.home.return_address
         self._role: str | None = None
+        # The shop folder's logs/console.log (the command line has usually set it up already).
+        self.log_file: Path | None = setup_log(self.home.root)
+        # Set by an unexpected exception: what the agent reads on the terminal once the app ends.
+        self.crash_message: str | None = None
 
     def on_mount(self) -> None:
+        log.info("工作台启动: 版本 %s, 数据库 %s, 客服 %s", _version(), display_url(self.db.url),
+                 self.agent or "(未命名, 首次启动会询问)")
         if self.agent:
             self._start()
             return
@@ -211,6 +222,7 @@ class AftersalesApp(App[None]):
             library_and_index()
         except Exception as exc:  # noqa: BLE001 - the picker reports a broken library itself
             self.log.error(f"reply library: {exc!r}")
+            log.warning("话术库预载失败", exc_info=exc_info(exc))
 
     @property
     def is_supervisor(self) -> bool:
@@ -236,6 +248,7 @@ class AftersalesApp(App[None]):
             picker.prepare(case_id)
             self.push_screen(picker)
         except Exception as exc:  # noqa: BLE001 - a broken library is a message, not a crash
+            log.error("话术库打不开", exc_info=exc_info(exc))
             self.notify(f"话术库打不开: {exc}", markup=False, severity="error")
 
     def copy_text(self, text: str, done: Callable[[bool], Any] | None = None) -> None:
@@ -261,6 +274,7 @@ class AftersalesApp(App[None]):
             self.notify(result.message, markup=False)
         else:
             self.log.error(f"copy failed: {result.detail}")
+            log.warning("复制失败: %s", result.detail)
             from console.screens.dialogs import ShowTextDialog
 
             self.push_screen(ShowTextDialog(result.message, text))
@@ -311,6 +325,9 @@ class AftersalesApp(App[None]):
         seconds = max(STATUS_SECONDS.get(severity, 5.0), timeout or 0.0)
         said = StatusMessage(text, severity, seconds)
         self.messages.append(said)
+        if severity == "error":
+            # What the agent was told, beside the original exception logged where it happened.
+            log.warning("告诉客服: %s", text)
         # From a worker thread too: the widgets change on the UI thread.
         self.call_later(self._show_status, said)
         return True
@@ -364,10 +381,12 @@ class AftersalesApp(App[None]):
             result = job()
         except StoreError as exc:
             self.log.error(f"write failed: {exc.cause or exc!r}")
+            log_cause(log, exc, "保存没有成功")  # the message itself is logged as it is shown
             self.call_from_thread(self._write_failed, exc.message, failed)
             return
         except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
             self.log.error(f"write failed: {exc!r}")
+            log.error("保存时出现意外错误", exc_info=exc_info(exc))
             self.call_from_thread(self._write_failed, f"操作失败: {exc}", failed)
             return
         self.call_from_thread(self._write_done, result, done)
@@ -385,6 +404,75 @@ class AftersalesApp(App[None]):
         self.notify(message, markup=False, severity="error", timeout=8)
         if failed is not None:
             failed(message)
+
+    # ---- the end: clean, or after an unexpected exception --------------------------------
+
+    def on_unmount(self) -> None:
+        """Closing (every screen and its drafts are gone by now): fold the write-ahead log
+        into the database file, so a copy of the `.db` alone holds the latest notes. Other
+        consoles on the same file may keep part of it in the log; that is never waited for."""
+        self.watcher.close()
+        try:
+            self.db.checkpoint()
+        except Exception as exc:  # noqa: BLE001 - closing goes on whatever happens
+            log.warning("checkpoint failed: %r", exc)
+        if self.crash_message is None:
+            log.info("工作台正常关闭 (客服 %s)", self.agent or "-")
+        else:
+            log.info("工作台在意外错误后关闭 (客服 %s)", self.agent or "-")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nothing caught. Textual's own handler prints a traceback and exits;
+        here every pending draft is saved first, the traceback goes to the log, and the agent
+        reads a calm message naming the log (on the terminal, once the console has closed)."""
+        from textual.worker import WorkerFailed
+
+        original = error.error if isinstance(error, WorkerFailed) else error
+        try:
+            log.critical("意外错误,工作台关闭", exc_info=exc_info(original))
+        except Exception:  # noqa: BLE001 - the log must never stop the drafts being saved
+            pass
+        first = self.crash_message is None
+        if first:
+            self.crash_message = crash_message(self._save_drafts_now(), self.log_file)
+        self._return_code = 1
+        # As Textual does: run_test() re-raises the first one, so a test still fails on it.
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """Textual prints what ended the app here, once the terminal is back to normal. After
+        an unexpected exception that is the calm message, printed as plain lines: Rich would
+        fold and crop the log's path at the terminal's width."""
+        if self.crash_message is None:
+            super()._print_error_renderables()
+            return
+        self._exit_renderables.clear()
+        try:
+            sys.stderr.write(self.crash_message + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+    def _save_drafts_now(self) -> tuple[int, int] | None:
+        """Write every pending draft at once: (saved, not saved), None if unknown."""
+        try:
+            flush = getattr(self, "flush_drafts", None)
+            if callable(flush):
+                counts = flush()
+            else:
+                from console.widgets.draft_keeper import DraftKeeper
+
+                counts = DraftKeeper.flush_all()
+        except Exception as exc:  # noqa: BLE001 - say so rather than fail again
+            log.error("草稿没能全部保存", exc_info=exc_info(exc))
+            return None
+        if isinstance(counts, tuple) and len(counts) == 2:
+            log.info("意外错误后保存草稿: %d 份已保存, %d 份没能保存", *counts)
+            return counts
+        return None
 
     # ---- keys, help and palette ---------------------------------------------------------
 
@@ -419,6 +507,36 @@ def _freeze_startup_objects() -> None:
     over ~100k long-lived objects otherwise pause the console for 60-75 ms now and then."""
     gc.collect()
     gc.freeze()
+
+
+def crash_message(drafts: tuple[int, int] | None, log_file: Path | None) -> str:
+    """What the agent reads after an unexpected exception: calm, what became of the drafts,
+    where the log is. Never a traceback."""
+    lines = ["售后工作台遇到意外错误,已经关闭。"]
+    if drafts is None:
+        lines.append("正在写的草稿可能没有保存,下次打开时请检查。")
+    else:
+        saved, lost = drafts
+        if lost:
+            lines.append(f"有 {lost} 份草稿没能保存 (数据库写不进去),下次打开时请检查。")
+        else:
+            lines.append("正在写的草稿都已保存,下次打开还在。"
+                         if saved else "已保存的内容都在数据库里,没有丢失。")
+    if log_file is not None:
+        lines.append(f"错误的详细情况已写入日志: {log_file}")
+        lines.append("请把这个文件发给负责工作台的同事。重新运行 aftersales 即可继续工作。")
+    else:
+        lines.append("日志文件无法写入。重新运行 aftersales 即可继续工作。")
+    return "\n".join(lines)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aftersales-console")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _db_label(url: str) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import UTC, datetime
 
 from console.home import ENV_HOME, ITEM_LABELS, ITEMS, Home, HomeError
 from console.identity import IdentityError
+
+log = logging.getLogger("console.cli")
 
 
 def agent_name(arg: str | None, remembered_file=None) -> str | None:
@@ -50,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("name", help="客服名字")
     role.add_argument("--role", choices=("agent", "specialist", "supervisor"), required=True,
                       help="agent 客服 / specialist 专员 (加急工单转给专员才算) / supervisor 主管")
+    db = sub.add_parser("db", help="数据库: 备份 (backup) 和检查 (check)")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{backup,check}")
+    backup = db_sub.add_parser("backup", help="把数据库备份到一个文件 (SQLite 在线备份, 工作台开着也可以)")
+    backup.add_argument("file", help="备份文件 (已存在时不覆盖, 除非加 --force)")
+    backup.add_argument("--force", action="store_true", help="覆盖已存在的备份文件")
+    db_sub.add_parser("check", help="检查数据库: 完整性、结构版本、工单和笔记数量、日志位置")
     from console.sop.cli import add_parser as add_sop
 
     add_sop(sub)
@@ -67,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     except (HomeError, IdentityError) as exc:
         print(exc.message, file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a traceback never reaches the agent: it goes to the log
+        from console.log import exc_info, log_path
+        from console.log import setup as setup_log
+
+        path = log_path() or setup_log(None)
+        log.critical("意外错误 (aftersales %s)", args.command or "", exc_info=exc_info(exc))
+        where = (f"\n详细情况已写入日志: {path}\n请把这个文件发给负责工作台的同事。"
+                 if path is not None else "")
+        print(f"出现意外错误, 没有完成: {type(exc).__name__}{where}", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -90,7 +109,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "phrases":
         from console.phrases.cli import run as run_phrases
 
+        _start_log(home, args, _db_url(args, home))
         return run_phrases(args, home=home, db_url=_db_url(args, home))
+    if args.command == "db":
+        url = _db_url(args, home)
+        _start_log(home, args, url)
+        return _db(args, url)
     from console.db import StoreError, open_database
     from console.sla import PolicyError, load_policy
 
@@ -107,11 +131,22 @@ def _run(args: argparse.Namespace) -> int:
         if ensure_root(home):
             print(f"已建立店铺文件夹 {home.root} (数据库放在这里)。"
                   f"要修改 SOP、话术、时效规则: aftersales init", file=sys.stderr)
+    _start_log(home, args, url)
     try:
         db = open_database(url)
     except StoreError as exc:
-        print(f"无法打开数据库 {url}\n{exc.message}", file=sys.stderr)
+        print(f"无法打开数据库 {_shown_url(url)}\n{exc.message}", file=sys.stderr)
         return 2
+    try:
+        return _with_database(db, policy, home, args)
+    finally:
+        # A clean end folds the write-ahead log into the file: a copy of the .db alone is whole.
+        db.close()
+
+
+def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
+    from console.db import StoreError
+
     if args.command == "agent":
         from console.cases import Cases
         from console.clock import SystemClock
@@ -132,8 +167,85 @@ def _run(args: argparse.Namespace) -> int:
     from console.app import AftersalesApp
 
     shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
-    AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer, shop_name=shop, home=home).run()
-    return 0
+    app = AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer, shop_name=shop, home=home)
+    app.run()
+    # After an unexpected exception the app has printed a calm message with the log's path.
+    return app.return_code or 0
+
+
+def _start_log(home: Home, args: argparse.Namespace, url: str) -> None:
+    """Log to the shop folder's logs/console.log from here on (a temp folder if it cannot)."""
+    from console.db import display_url
+    from console.log import setup as setup_log
+
+    setup_log(home.root)
+    command = args.command or "(工作台)"
+    if args.command == "db":
+        command = f"db {args.db_command}"
+    log.info("aftersales %s: 数据库 %s", command, display_url(url))
+
+
+def _shown_url(url: str) -> str:
+    from console.db import display_url
+
+    return display_url(url)
+
+
+def _db(args: argparse.Namespace, url: str) -> int:
+    """`db backup FILE` and `db check`."""
+    from console import dbtools
+    from console.db import StoreError
+
+    if args.db_command == "backup":
+        try:
+            report = dbtools.backup(url, args.file, force=args.force)
+        except dbtools.NotSQLite as exc:
+            print(exc.advice, file=sys.stderr)
+            return 2
+        except StoreError as exc:
+            print(f"没有备份: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"已备份到 {report.file} ({_size(report.size)})")
+        print(f"  {dbtools.format_counts(report.counts)}")
+        return 0
+    report = dbtools.check(url)
+    from console.db import SCHEMA_HEAD, one_line, revision_problem
+    from console.log import log_path
+
+    size = ""
+    if report.size is not None:
+        size = f"  ({_size(report.size)}, -wal {_size(report.wal_size or 0)})"
+    print(f"数据库: {report.database}{size}")
+    if report.integrity:
+        print("完整性检查: " + ("正常 (ok)" if report.integrity == ["ok"] else "有问题"))
+    elif report.size is not None and report.ok:
+        print("完整性检查: 没有运行")
+    if report.revision is not None or report.ok:
+        state = ("最新" if report.revision == SCHEMA_HEAD
+                 else "空数据库, 首次启动时建表" if report.revision is None
+                 else "本程序不认识" if revision_problem(report.revision)
+                 else f"较旧, 下次启动工作台时会升级到 {SCHEMA_HEAD}")
+        shown = one_line(report.revision) if report.revision is not None else "-"
+        print(f"结构版本: {shown} (本程序: {SCHEMA_HEAD}, {state})")
+    if report.counts:
+        print(f"数量: {dbtools.format_counts(report.counts)}")
+    path = log_path()
+    print(f"日志: {path}" if path is not None else "日志: 无法写入日志文件")
+    if report.ok:
+        print("结论: 正常")
+        return 0
+    print("结论: 发现问题", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  ✖ {problem}", file=sys.stderr)
+    return 1
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def _never_fail_on_output() -> None:
@@ -209,6 +321,9 @@ def _where(home: Home, args: argparse.Namespace) -> int:
     print(f"  店铺设置: {config}")
     print(f"数据库: {_db_url(args, home)}")
     print(f"客服名字: {identity_file()}")
+    from console.log import default_path
+
+    print(f"日志: {default_path(home.root)}  (出了问题请把它发给负责工作台的同事)")
     return 0
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 
-from console.db import Database, StoreError, explain
+from console.db import Database, fault
 from console.models import Case
 from console.vocab import KINDS, STATUSES
 
@@ -82,7 +82,7 @@ def _reads(method):
         try:
             return method(*args, **kwargs)
         except SQLAlchemyError as exc:
-            raise StoreError(explain(exc), exc) from exc
+            raise fault(exc) from exc
 
     return wrapper
 

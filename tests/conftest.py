@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 
 import pytest
 
+from console import log as console_log
 from console.cases import Cases
 from console.clock import FrozenClock
 from console.db import Database, open_database, resolve_url
@@ -18,11 +20,17 @@ T0 = datetime(2026, 11, 23, 2, 0, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _hermetic_user_folders(tmp_path, monkeypatch):
     """No test reads or writes the real per-user folders or follows the caller's settings:
-    platformdirs honours XDG_* on Linux, and the console's own variables are cleared."""
+    platformdirs honours XDG_* on Linux, and the console's own variables are cleared. The
+    log's fallback folder (the system temp) is the test's own too, and the log is closed after."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     for name in ("AFTERSALES_HOME", "AFTERSALES_DB", "AFTERSALES_AGENT", "AFTERSALES_SHOP"):
         monkeypatch.delenv(name, raising=False)
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    yield
+    console_log.close()
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ save still pending (the console closing).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.dom import DOMNode
 from textual.timer import Timer
@@ -21,7 +23,11 @@ AUTOSAVE_SECONDS = 0.6
 
 
 class DraftKeeper:
+    # Every keeper alive, so an unexpected exception can save them all (flush_all).
+    _alive: ClassVar[weakref.WeakSet[DraftKeeper]] = weakref.WeakSet()
+
     def __init__(self, owner: DOMNode, place: Callable[[], str], delay: float = AUTOSAVE_SECONDS) -> None:
+        DraftKeeper._alive.add(self)
         self._owner = owner
         self._place = place
         self._delay = delay
@@ -52,15 +58,33 @@ class DraftKeeper:
         self._body = ""
         self._write("")
 
-    def flush(self) -> None:
-        """Going away with a save pending (the console is closing): write it now, here."""
+    def flush(self) -> bool | None:
+        """Going away with a save pending (the console is closing): write it now, here.
+        True: written; False: it could not be; None: nothing was pending."""
         if self._timer is None:
-            return
+            return None
         self._stop()
         try:
             Notes(self._owner.app.cases).save_draft(self._owner.app.agent, self._place(), self._body)
         except StoreError:
-            pass
+            return False
+        return True
+
+    @classmethod
+    def flush_all(cls) -> tuple[int, int]:
+        """Write every pending draft of the screens still on display, now, here (an
+        unexpected exception is about to close the console): (saved, not saved)."""
+        saved = lost = 0
+        for keeper in list(cls._alive):
+            if not keeper._owner.is_attached:
+                continue
+            try:
+                result = keeper.flush()
+            except Exception:  # noqa: BLE001 - one broken draft must not stop the others
+                result = False
+            saved += result is True
+            lost += result is False
+        return saved, lost
 
     # ---- internals --------------------------------------------------------------------------
 
