@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -22,6 +23,7 @@ from console.cases import Cases
 from console.clock import Clock, SystemClock
 from console.db import Database, StoreError
 from console.home import Home, default_home
+from console.journal import JOURNAL_DIR, Journal, journal_file
 from console.queue import QueueReader
 from console.sla import Policy
 from console.terminal import InertControls, use_paste_safe_parser
@@ -68,6 +70,7 @@ class AftersalesApp(App[None]):
         *,
         home: Home | None = None,
         identity_file: Path | None = None,
+        journal_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -95,6 +98,11 @@ class AftersalesApp(App[None]):
         # The {return_address} of replies, from the shop's config.toml ("" when not set).
         self.return_address = self.home.return_address
         self._role: str | None = None
+        # Typing not yet in the database survives a kill in the keystroke journal (opened
+        # once the agent is known); every draft keeper that has seen a change is listed here.
+        self.journal_dir = journal_dir
+        self.journal: Journal | None = None
+        self.draft_keepers: weakref.WeakSet = weakref.WeakSet()
 
     def on_mount(self) -> None:
         if self.agent:
@@ -156,6 +164,42 @@ class AftersalesApp(App[None]):
         self._start()
 
     def _start(self) -> None:
+        folder = self.journal_dir or self.home.root / JOURNAL_DIR
+        self.journal = Journal(journal_file(folder, self.agent, self.db.url), self.agent)
+        if self.journal.exists():
+            # Killed last time while typing: put it back before any screen reads its draft.
+            self._replay_journal()
+            return
+        self._open_screens()
+
+    @work(thread=True, exit_on_error=False, group="journal")
+    def _replay_journal(self) -> None:
+        from console.journal import replay
+        from console.notes import Notes
+
+        restored: list[str] = []
+        error = ""
+        try:
+            restored = replay(self.journal, Notes(self.cases))
+        except StoreError as exc:
+            error = exc.message
+        except Exception as exc:  # noqa: BLE001 - never a traceback; the file stays for next time
+            self.log.error(f"journal replay: {exc!r}")
+            error = str(exc)
+        self.call_from_thread(self._replayed, restored, error)
+
+    def _replayed(self, restored: list[str], error: str) -> None:
+        from console.journal import place_label
+
+        self._open_screens()
+        if restored:
+            self.notify("恢复了上次没存上的输入: " + "、".join(place_label(p) for p in restored),
+                        markup=False, severity="warning", timeout=15)
+        if error:
+            self.notify(f"上次没存上的输入这次没能放回: {error}。它还留在文件里,下次启动再试。",
+                        markup=False, severity="warning", timeout=15)
+
+    def _open_screens(self) -> None:
         from console.handover import Handovers
         from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
@@ -183,6 +227,10 @@ class AftersalesApp(App[None]):
         # agent reads the queue, so even its first opening is as quick as the later ones.
         if self.tick_seconds:
             self.set_timer(1.2, self._warm_new_case)
+
+    def on_unmount(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
 
     async def _warm_new_case(self) -> None:
         from console.screens.new_case import warm_new_case
