@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import signal
 import sys
+import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -34,6 +38,9 @@ T = TypeVar("T")
 # How long a message stays on the status line unless replaced; a caller's longer timeout wins.
 STATUS_SECONDS: dict[str, float] = {"information": 5.0, "warning": 10.0, "error": 15.0}
 MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
+# After SIGHUP/SIGTERM the drafts are saved at once; a closed terminal may then refuse the
+# last screen writes and hang the normal exit, so the process ends by force after this long.
+EXIT_GRACE_SECONDS = 5.0
 
 
 class AftersalesApp(App[None]):
@@ -99,12 +106,17 @@ class AftersalesApp(App[None]):
         self.return_address = self.home.return_address
         self._role: str | None = None
         # Typing not yet in the database survives a kill in the keystroke journal (opened
-        # once the agent is known); every draft keeper that has seen a change is listed here.
+        # once the agent is known); every draft keeper that has seen a change is listed
+        # here, so SIGHUP/SIGTERM can save them all.
         self.journal_dir = journal_dir
         self.journal: Journal | None = None
         self.draft_keepers: weakref.WeakSet = weakref.WeakSet()
+        self._signals: list[int] = []
+        self._signalled_once = False
+        self._force_exit: threading.Timer | None = None
 
     def on_mount(self) -> None:
+        self._catch_hangup()
         if self.agent:
             self._start()
             return
@@ -228,7 +240,49 @@ class AftersalesApp(App[None]):
         if self.tick_seconds:
             self.set_timer(1.2, self._warm_new_case)
 
+    # ---- the terminal closed, the process told to end ----------------------------------
+
+    def _catch_hangup(self) -> None:
+        """Closing the terminal window sends SIGHUP, `kill` and a shutdown SIGTERM; Python's
+        default for both ends the process at once, and Textual's Linux driver handles neither
+        (only SIGTSTP, SIGCONT, SIGWINCH, SIGTTIN/SIGTTOU). Handled on the event loop
+        (`add_signal_handler`), not inside the signal: save every draft, then exit as Ctrl+Q
+        does. Windows has no SIGHUP and asyncio's Windows loop cannot take SIGTERM this way:
+        there, the keystroke journal is what keeps the typing."""
+        if not hasattr(signal, "SIGHUP"):
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self._signalled, signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                return
+            self._signals.append(signum)
+
+    def _signalled(self, signum: int) -> None:
+        if self._signalled_once:
+            return
+        self._signalled_once = True
+        self.flush_drafts()
+        if not self.is_headless:
+            # The drafts are in the database now: a hung exit must not keep the process.
+            self._force_exit = threading.Timer(EXIT_GRACE_SECONDS, os._exit, (128 + signum,))
+            self._force_exit.daemon = True
+            self._force_exit.start()
+        self.exit()
+
+    def flush_drafts(self) -> None:
+        """Save every draft with changes the database does not have, here and now."""
+        for keeper in list(self.draft_keepers):
+            keeper.flush()
+
     def on_unmount(self) -> None:
+        if self._force_exit is not None:
+            self._force_exit.cancel()
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+        self._signals.clear()
         if self.journal is not None:
             self.journal.close()
 
