@@ -16,11 +16,14 @@ from sqlmodel import col, or_, select
 from console.cases import Cases
 from console.db import StoreError
 from console.models import Case, CaseTask, Deadline, Handover, HandoverCase, Note, Shift
+from console.notes import Notes
 from console.sla import format_countdown, shop_time, state_at
 from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
 
 NEAR = timedelta(hours=2)
+# The note being written on the handover screen, kept as a draft (console.notes) until confirmed.
+NOTE_DRAFT = "handover"
 
 
 @dataclass
@@ -175,6 +178,7 @@ class Handovers:
             for shift in s.exec(select(Shift).where(Shift.agent == agent, col(Shift.ended_at).is_(None))).all():
                 shift.ended_at = now
                 s.add(shift)
+            Notes(c)._clear_draft(s, agent, NOTE_DRAFT, now)  # noqa: SLF001 - the note is in the handover now
         return h
 
     # ---- the incoming agent ------------------------------------------------------------

@@ -6,17 +6,21 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static, TextArea
 
-from console.handover import Handovers, HandoverSummary
+from console.db import StoreError
+from console.handover import NOTE_DRAFT, Handovers, HandoverSummary
+from console.notes import Notes
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
 from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
+from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.fitted_table import share_width
 from console.widgets.keybar import KeyBar
 
@@ -47,6 +51,10 @@ class HandoverScreen(Screen[None]):
         self.target: str | None = None
         self.overrides: dict[int, str | None] = {}
         self.summary: HandoverSummary | None = None
+        # The handover note is a draft like the notes pane's: Esc, a closed terminal or a
+        # kill loses none of it, and it is there the next time the screen opens.
+        self._note_draft = DraftKeeper(self, lambda: NOTE_DRAFT)
+        self._note_loaded = False
 
     @property
     def service(self) -> Handovers:
@@ -65,7 +73,28 @@ class HandoverScreen(Screen[None]):
         on_shift = [a for a in self.service.on_shift() if a != self.app.agent]
         self.target = on_shift[0] if len(on_shift) == 1 else None
         self.reload()
+        self._load_note()
         self.query_one(DataTable).focus()
+
+    def _load_note(self) -> None:
+        try:
+            saved = Notes(self.app.cases).draft(self.app.agent, NOTE_DRAFT)
+        except StoreError:
+            saved = ""
+        area = self.query_one("#handover-note", TextArea)
+        if saved and not area.text:
+            area.load_text(saved)
+            area.move_cursor(area.document.end)
+            self.app.notify("交接说明是上次写了没交接的,按 n 接着写", markup=False)
+        self._note_loaded = True
+
+    @on(TextArea.Changed, "#handover-note")
+    def _note_typed(self, event: TextArea.Changed) -> None:
+        if self._note_loaded:
+            self._note_draft.changed(event.text_area.text)
+
+    def on_unmount(self) -> None:
+        self._note_draft.flush()  # the console closing with the note not yet saved
 
     def reload(self) -> None:
         self.summary = self.service.summary(self.app.agent)
@@ -161,6 +190,7 @@ class HandoverScreen(Screen[None]):
         if self.query_one(TextArea).has_focus:
             self.query_one(DataTable).focus()
             return
+        self._note_draft.leave(self.query_one(TextArea).text)
         self.app.pop_screen()
 
     def _ask_agent(self, title: str, done) -> None:
@@ -219,6 +249,7 @@ class HandoverScreen(Screen[None]):
                 return
 
             def done(_h) -> None:
+                self._note_draft.forget()  # the note is in the handover now
                 app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}", markup=False)
                 app.pop_screen()
 
