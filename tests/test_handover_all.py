@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -86,10 +84,8 @@ async def test_the_handover_screen_says_and_moves_all_600(db, policy, clock, six
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert f"全部 {MANY}个未结工单" in str(app.screen.query_one(".dialog-title").render())
-        started = time.monotonic()
         await pilot.press("y")
         await settle(pilot)
-        print(f"600-case handover: {time.monotonic() - started:.2f} s")
         assert isinstance(app.screen, QueueScreen)
         assert any(f"已交接 {MANY}个工单给 待分配池" in m.text for m in app.messages)
     assert _open_of(db, "小王") == 0
