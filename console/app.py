@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import os
+import signal
 import sys
+import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -23,6 +28,7 @@ from console.cases import Cases
 from console.clock import Clock, SystemClock
 from console.db import Database, StoreError, display_url
 from console.home import Home, default_home
+from console.journal import JOURNAL_DIR, Journal, journal_file
 from console.log import exc_info, log_cause
 from console.log import setup as setup_log
 from console.queue import QueueReader
@@ -35,6 +41,9 @@ T = TypeVar("T")
 # How long a message stays on the status line unless replaced; a caller's longer timeout wins.
 STATUS_SECONDS: dict[str, float] = {"information": 5.0, "warning": 10.0, "error": 15.0}
 MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
+# After SIGHUP/SIGTERM the drafts are saved at once; a closed terminal may then refuse the
+# last screen writes and hang the normal exit, so the process ends by force after this long.
+EXIT_GRACE_SECONDS = 5.0
 
 log = logging.getLogger("console.app")
 
@@ -73,6 +82,7 @@ class AftersalesApp(App[None]):
         *,
         home: Home | None = None,
         identity_file: Path | None = None,
+        journal_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -105,7 +115,18 @@ class AftersalesApp(App[None]):
         # Set by an unexpected exception: what the agent reads on the terminal once the app ends.
         self.crash_message: str | None = None
 
+        # Typing not yet in the database survives a kill in the keystroke journal (opened
+        # once the agent is known); every draft keeper that has seen a change is listed
+        # here, so SIGHUP/SIGTERM can save them all.
+        self.journal_dir = journal_dir
+        self.journal: Journal | None = None
+        self.draft_keepers: weakref.WeakSet = weakref.WeakSet()
+        self._signals: list[int] = []
+        self._signalled_once = False
+        self._force_exit: threading.Timer | None = None
+
     def on_mount(self) -> None:
+        self._catch_hangup()
         log.info("工作台启动: 版本 %s, 数据库 %s, 客服 %s", _version(), display_url(self.db.url),
                  self.agent or "(未命名, 首次启动会询问)")
         if self.agent:
@@ -167,6 +188,42 @@ class AftersalesApp(App[None]):
         self._start()
 
     def _start(self) -> None:
+        folder = self.journal_dir or self.home.root / JOURNAL_DIR
+        self.journal = Journal(journal_file(folder, self.agent, self.db.url), self.agent)
+        if self.journal.exists():
+            # Killed last time while typing: put it back before any screen reads its draft.
+            self._replay_journal()
+            return
+        self._open_screens()
+
+    @work(thread=True, exit_on_error=False, group="journal")
+    def _replay_journal(self) -> None:
+        from console.journal import replay
+        from console.notes import Notes
+
+        restored: list[str] = []
+        error = ""
+        try:
+            restored = replay(self.journal, Notes(self.cases))
+        except StoreError as exc:
+            error = exc.message
+        except Exception as exc:  # noqa: BLE001 - never a traceback; the file stays for next time
+            self.log.error(f"journal replay: {exc!r}")
+            error = str(exc)
+        self.call_from_thread(self._replayed, restored, error)
+
+    def _replayed(self, restored: list[str], error: str) -> None:
+        from console.journal import place_label
+
+        self._open_screens()
+        if restored:
+            self.notify("恢复了上次没存上的输入: " + "、".join(place_label(p) for p in restored),
+                        markup=False, severity="warning", timeout=15)
+        if error:
+            self.notify(f"上次没存上的输入这次没能放回: {error}。它还留在文件里,下次启动再试。",
+                        markup=False, severity="warning", timeout=15)
+
+    def _open_screens(self) -> None:
         from console.handover import Handovers
         from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
@@ -194,6 +251,50 @@ class AftersalesApp(App[None]):
         # agent reads the queue, so even its first opening is as quick as the later ones.
         if self.tick_seconds:
             self.set_timer(1.2, self._warm_new_case)
+
+    # ---- the terminal closed, the process told to end ----------------------------------
+
+    def _catch_hangup(self) -> None:
+        """Closing the terminal window sends SIGHUP, `kill` and a shutdown SIGTERM; Python's
+        default for both ends the process at once, and Textual's Linux driver handles neither
+        (only SIGTSTP, SIGCONT, SIGWINCH, SIGTTIN/SIGTTOU). Handled on the event loop
+        (`add_signal_handler`), not inside the signal: save every draft, then exit as Ctrl+Q
+        does. Windows has no SIGHUP and asyncio's Windows loop cannot take SIGTERM this way:
+        there, the keystroke journal is what keeps the typing."""
+        if not hasattr(signal, "SIGHUP"):
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self._signalled, signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                return
+            self._signals.append(signum)
+
+    def _signalled(self, signum: int) -> None:
+        if self._signalled_once:
+            return
+        self._signalled_once = True
+        self.flush_drafts()
+        if not self.is_headless:
+            # The drafts are in the database now: a hung exit must not keep the process.
+            self._force_exit = threading.Timer(EXIT_GRACE_SECONDS, os._exit, (128 + signum,))
+            self._force_exit.daemon = True
+            self._force_exit.start()
+        self.exit()
+
+    def flush_drafts(self) -> tuple[int, int]:
+        """Save every draft with changes the database does not have, here and now:
+        (saved, not saved; those stay in the journal for the next start)."""
+        saved = lost = 0
+        for keeper in list(self.draft_keepers):
+            try:
+                result = keeper.flush()
+            except Exception:  # noqa: BLE001 - one broken draft must not stop the others
+                result = False
+            saved += result is True
+            lost += result is False
+        return saved, lost
 
     async def _warm_new_case(self) -> None:
         from console.screens.new_case import warm_new_case
@@ -408,9 +509,18 @@ class AftersalesApp(App[None]):
     # ---- the end: clean, or after an unexpected exception --------------------------------
 
     def on_unmount(self) -> None:
-        """Closing (every screen and its drafts are gone by now): fold the write-ahead log
-        into the database file, so a copy of the `.db` alone holds the latest notes. Other
-        consoles on the same file may keep part of it in the log; that is never waited for."""
+        """Closing (every screen and its drafts are gone by now): the signal handlers and the
+        journal go; the write-ahead log is folded into the database file, so a copy of the
+        `.db` alone holds the latest notes. Other consoles on the same file may keep part of
+        it in the log; that is never waited for."""
+        if self._force_exit is not None:
+            self._force_exit.cancel()
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+        self._signals.clear()
+        if self.journal is not None:
+            self.journal.close()
         self.watcher.close()
         try:
             self.db.checkpoint()
@@ -459,13 +569,7 @@ class AftersalesApp(App[None]):
     def _save_drafts_now(self) -> tuple[int, int] | None:
         """Write every pending draft at once: (saved, not saved), None if unknown."""
         try:
-            flush = getattr(self, "flush_drafts", None)
-            if callable(flush):
-                counts = flush()
-            else:
-                from console.widgets.draft_keeper import DraftKeeper
-
-                counts = DraftKeeper.flush_all()
+            counts = self.flush_drafts()
         except Exception as exc:  # noqa: BLE001 - say so rather than fail again
             log.error("草稿没能全部保存", exc_info=exc_info(exc))
             return None

@@ -7,7 +7,9 @@ nothing. A promise to the buyer ("明天10点前回电") becomes a clock on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import col, select
 
@@ -17,6 +19,14 @@ from console.models import Note, NoteDraft
 
 MAX_NOTE = 4000
 SHIFT = "shift"
+
+
+class Typed(Protocol):
+    """Text typed at a place at a time (console.journal.Entry)."""
+
+    place: str
+    body: str
+    time: datetime
 
 
 def place_of(case_id: int | None) -> str:
@@ -65,7 +75,7 @@ class Notes:
                 if promise_at is not None:
                     c._start(s, case, "buyer_promise", now, agent, now, due_at=promise_at, note=body[:200], origin="promise")  # noqa: SLF001
                 c._touch(s, case, now)  # noqa: SLF001
-            self._clear_draft(s, agent, place_of(case_id))
+            self._clear_draft(s, agent, place_of(case_id), now)
         return note
 
     def edit(self, note_id: int, body: str, agent: str) -> Note:
@@ -90,6 +100,18 @@ class Notes:
                 c._touch(s, case, now)  # noqa: SLF001
         return note
 
+    def latest_version(self, note_id: int) -> Note:
+        """The newest version of the note `note_id` is a version of (itself if none is newer)."""
+        with self.db.read() as s:
+            note = s.get(Note, note_id)
+            if note is None:
+                raise StoreError("找不到这条笔记")
+            while True:
+                newer = s.exec(select(Note).where(Note.supersedes == note.id).order_by(Note.id)).first()
+                if newer is None:
+                    return note
+                note = newer
+
     # ---- drafts ------------------------------------------------------------------------
 
     def draft(self, agent: str, place: str) -> str:
@@ -106,11 +128,34 @@ class Notes:
             row.body, row.updated_at = body, now
             s.add(row)
 
-    def _clear_draft(self, s, agent: str, place: str) -> None:
+    def restore_drafts(self, agent: str, entries: Iterable[Typed]) -> list[str]:
+        """Put back text typed but never saved (the keystroke journal after a kill): each
+        entry wins over the stored draft when it is newer and different. One transaction.
+        Returns the places whose text came back, in the order given."""
+        restored = []
+        with self.db.write() as s:
+            for e in entries:
+                row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == e.place)).first()
+                if row is None:
+                    if not e.body:
+                        continue
+                    row = NoteDraft(agent=agent, place=e.place, body="", updated_at=e.time)
+                elif row.body == e.body or (row.updated_at is not None and row.updated_at >= e.time):
+                    continue
+                row.body, row.updated_at = e.body, e.time
+                s.add(row)
+                if e.body:
+                    restored.append(e.place)
+        return restored
+
+    def _clear_draft(self, s, agent: str, place: str, now: datetime) -> None:
         row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
-        if row is not None:
-            row.body = ""
-            s.add(row)
+        if row is None:
+            row = NoteDraft(agent=agent, place=place)
+        # Dated, even when no draft was stored yet: text typed before this moment (still in
+        # the keystroke journal after a kill) is the note now, not a draft to bring back.
+        row.body, row.updated_at = "", now
+        s.add(row)
 
 
 def _clean(body: str) -> str:

@@ -6,7 +6,7 @@ import sys
 DOMAIN = [
     "sla", "cases", "db", "models", "queue", "intake", "clock", "demo", "textsafe", "vocab", "cli",
     "sop", "phrases", "clipboard", "registers", "notes", "handover", "wizard", "money",
-    "home", "identity", "reply_drafts", "log", "dbtools",
+    "home", "identity", "reply_drafts", "log", "dbtools", "journal", "workdays",
 ]
 
 

@@ -118,3 +118,37 @@ async def test_handover_round_trip_between_two_agents(db, db_path, policy, clock
         await settle(pilot)
         assert isinstance(inc.screen, QueueScreen)
     assert Handovers(cases).unread_for("阿珍") == []
+
+
+async def test_the_handover_note_is_autosaved_and_cleared_by_the_handover(db, db_path, policy, clock, cases):
+    c = cases.create(CaseDraft(buyer_id="阿狸", channel="phone"), "小王")
+    cases.claim(c.id, "小王")
+    app = make_app(db, policy, clock, agent="小王")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("H", "n")
+        await type_text(pilot, "仓库缺货")
+        await pilot.press("escape", "escape")  # out of the note, off the screen: saved at once
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert Notes(cases).draft("小王", "handover") == "仓库缺货"
+        await pilot.press("H", "n")
+        await settle(pilot)
+        note = app.screen.query_one("#handover-note", TextArea)
+        assert note.text == "仓库缺货"
+        await pilot.press("end")
+        await type_text(pilot, ",明早补")
+    # Ended while typing (no Esc, no pause for the autosave): the note is still there.
+    assert Notes(cases).draft("小王", "handover") == "仓库缺货,明早补"
+
+    app2 = make_app(_second(db_path), policy, clock, agent="小王")
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        assert app2.screen.query_one("#handover-note", TextArea).text == "仓库缺货,明早补"
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        assert isinstance(app2.screen, QueueScreen)
+    assert Notes(cases).draft("小王", "handover") == ""
+    assert Handovers(cases).unread_for("阿珍")[0].note == "仓库缺货,明早补"

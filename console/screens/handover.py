@@ -6,17 +6,21 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static, TextArea
 
-from console.handover import Handovers, HandoverSummary
+from console.db import StoreError
+from console.handover import LISTED, NOTE_DRAFT, Handovers, HandoverSummary
+from console.notes import Notes
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
 from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, STATUSES
+from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.fitted_table import share_width
 from console.widgets.keybar import KeyBar
 
@@ -47,6 +51,10 @@ class HandoverScreen(Screen[None]):
         self.target: str | None = None
         self.overrides: dict[int, str | None] = {}
         self.summary: HandoverSummary | None = None
+        # The handover note is a draft like the notes pane's: Esc, a closed terminal or a
+        # kill loses none of it, and it is there the next time the screen opens.
+        self._note_draft = DraftKeeper(self, lambda: NOTE_DRAFT)
+        self._note_loaded = False
 
     @property
     def service(self) -> Handovers:
@@ -65,7 +73,28 @@ class HandoverScreen(Screen[None]):
         on_shift = [a for a in self.service.on_shift() if a != self.app.agent]
         self.target = on_shift[0] if len(on_shift) == 1 else None
         self.reload()
+        self._load_note()
         self.query_one(DataTable).focus()
+
+    def _load_note(self) -> None:
+        try:
+            saved = Notes(self.app.cases).draft(self.app.agent, NOTE_DRAFT)
+        except StoreError:
+            saved = ""
+        area = self.query_one("#handover-note", TextArea)
+        if saved and not area.text:
+            area.load_text(saved)
+            area.move_cursor(area.document.end)
+            self.app.notify("交接说明是上次写了没交接的,按 n 接着写", markup=False)
+        self._note_loaded = True
+
+    @on(TextArea.Changed, "#handover-note")
+    def _note_typed(self, event: TextArea.Changed) -> None:
+        if self._note_loaded:
+            self._note_draft.changed(event.text_area.text)
+
+    def on_unmount(self) -> None:
+        self._note_draft.flush()  # the console closing with the note not yet saved
 
     def reload(self) -> None:
         self.summary = self.service.summary(self.app.agent)
@@ -83,7 +112,8 @@ class HandoverScreen(Screen[None]):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         rows = []
-        for item in self.summary.items:
+        listed = self.summary.items[:LISTED]  # all of them move; the table lists the most urgent
+        for item in listed:
             c = item.case
             word, style = STATE_MARK[item.state]
             # The countdown first: if the line is too narrow, the clock's name is what is cut.
@@ -98,7 +128,7 @@ class HandoverScreen(Screen[None]):
         table.clear(columns=True)
         for (title, _), width in zip(COLUMNS, self._column_widths(rows), strict=True):
             table.add_column(title, width=width)
-        for row, item in zip(rows, self.summary.items, strict=True):
+        for row, item in zip(rows, listed, strict=True):
             table.add_row(*row, key=str(item.case.id))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
@@ -126,12 +156,14 @@ class HandoverScreen(Screen[None]):
     def _paint(self) -> None:
         s = self.summary
         assert s is not None
-        burning = sum(1 for i in s.items if i.state in ("overdue", "warning"))
         self.query_one("#handover-title", Static).update(Text.assemble(
             (" 交接班 ", "bold reverse"), f"  {self.app.agent} → ", (self.target or "待分配池", "bold cyan"),
-            f"   未结 {qty(len(s.items), '个')}", ("   超时或临近 ", "bold red"), (str(burning), "bold red"),
+            f"   未结 {qty(len(s.items), '个')}", ("   超时或临近 ", "bold red"), (str(s.burning), "bold red"),
         ))
         flags = Text()
+        if len(s.items) > LISTED:
+            flags.append(f"列表只显示最紧急的 {qty(LISTED, '个')};其余 {qty(len(s.items) - LISTED, '个')}"
+                         f"也一起交给 {self.target or '待分配池'} (a/p 只改列出的工单)\n", style="bold yellow")
         if s.escalated:
             flags.append("已升级: ", style="bold")
             flags.append(";".join(f"#{i.case.id} {ESCALATIONS.get(i.case.escalated_to, '')}"
@@ -161,6 +193,7 @@ class HandoverScreen(Screen[None]):
         if self.query_one(TextArea).has_focus:
             self.query_one(DataTable).focus()
             return
+        self._note_draft.leave(self.query_one(TextArea).text)
         self.app.pop_screen()
 
     def _ask_agent(self, title: str, done) -> None:
@@ -212,19 +245,29 @@ class HandoverScreen(Screen[None]):
         assignments = self._assignments()
         note = self.query_one(TextArea).text
         target = self.target
-        count = len(assignments)
+        assert self.summary is not None
+        seen = self.summary.case_ids  # what the agent confirms is what moves, or nothing does
+        count = len(seen)
+        elsewhere: dict[str, int] = {}
+        for t in assignments.values():
+            if (t or "待分配池") != (target or "待分配池"):
+                elsewhere[t or "待分配池"] = elsewhere.get(t or "待分配池", 0) + 1
+        also = (" (其中 " + "、".join(f"{qty(n, '个')}交给 {name}" for name, n in elsewhere.items()) + ")"
+                if elsewhere else "")
 
         def go(yes: bool) -> None:
             if not yes:
                 return
 
             def done(_h) -> None:
-                app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}", markup=False)
+                self._note_draft.forget()  # the note is in the handover now
+                app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}{also}", markup=False)
                 app.pop_screen()
 
-            app.write(lambda: self.service.hand_over(app.agent, target, note, assignments), done)
+            app.write(lambda: self.service.hand_over(app.agent, target, note, assignments, expected=seen), done,
+                      lambda _message: self.reload())  # refused: show the cases as they are now
 
-        app.push_screen(ConfirmDialog(f"把 {qty(count, '个')}工单交给 {target or '待分配池'} 并下班?"), go)
+        app.push_screen(ConfirmDialog(f"把全部 {qty(count, '个')}未结工单交给 {target or '待分配池'}{also} 并下班?"), go)
 
 
 class HandoverInbox(Screen[None]):

@@ -1,17 +1,20 @@
 """One autosaved draft: what an agent is typing at one place (the notes of a case, the
-new-case form, the wizard of a case), kept in the database so that Esc, a crash or a closed
-terminal loses nothing.
+new-case form, the wizard of a case, the handover note), kept in the database so that Esc,
+a crash or a closed terminal loses nothing.
 
-Saved in a thread worker a moment after the last change; at once (an app-level write that
-outlives the screen) when the agent leaves; synchronously when the widget goes away with a
-save still pending (the console closing).
+Every change goes at once into the keystroke journal (console/journal.py: one appended line
+in the shop folder, which survives kill -9) and is saved to the database in a thread worker
+a moment after the last change; at once (an app-level write that outlives the screen) when
+the agent leaves; synchronously when the widget goes away with changes not yet saved (the
+console closing) or when the console is told to end (SIGHUP, SIGTERM: `AftersalesApp`
+flushes every keeper). A change's journal line is dropped once the database has it.
 """
 
 from __future__ import annotations
 
-import weakref
+import itertools
+import threading
 from collections.abc import Callable
-from typing import ClassVar
 
 from textual.dom import DOMNode
 from textual.timer import Timer
@@ -21,72 +24,84 @@ from console.notes import Notes
 
 AUTOSAVE_SECONDS = 0.6
 
+# One rising number for every change of every keeper: the journal orders by it, and a keeper
+# never writes an older change over a newer one.
+_changes = itertools.count(1)
+
 
 class DraftKeeper:
-    # Every keeper alive, so an unexpected exception can save them all (flush_all).
-    _alive: ClassVar[weakref.WeakSet[DraftKeeper]] = weakref.WeakSet()
-
     def __init__(self, owner: DOMNode, place: Callable[[], str], delay: float = AUTOSAVE_SECONDS) -> None:
-        DraftKeeper._alive.add(self)
         self._owner = owner
         self._place = place
         self._delay = delay
         self._timer: Timer | None = None
         self._body = ""
+        self._app = None
+        self._seq = 0  # the latest change
+        self._written = 0  # the latest change in the database (set from worker threads)
+        self._lock = threading.Lock()  # one database write at a time, in order
 
     @property
     def pending(self) -> bool:
+        """A save is waiting for the quiet moment after typing."""
         return self._timer is not None
 
+    @property
+    def unsaved(self) -> bool:
+        """Changes the database does not have yet (waiting, or being written)."""
+        return self._seq > self._written
+
     def changed(self, body: str) -> None:
-        """The text changed: keep `body` and save it after a moment of quiet."""
+        """The text changed: keep `body` (in the journal at once) and save it after a moment of quiet."""
         self._body = body
+        self._note(body)
         self._stop()
         self._timer = self._owner.set_timer(self._delay, self._save_now)
 
     def leave(self, body: str | None = None) -> None:
         """The agent leaves the place: save what is there now, whatever happens to the screen."""
-        if body is not None:
+        if body is not None and body != self._body:
             self._body = body
+            self._note(body)
         self._stop()
-        app, agent, place, body = self._owner.app, self._owner.app.agent, self._place(), self._body
-        app.write(lambda: Notes(app.cases).save_draft(agent, place, body))
+        app, place, body, seq = self._owner.app, self._place(), self._body, self._seq
+        agent = app.agent
+        app.write(lambda: self._save(app, agent, place, body, seq))
 
     def forget(self) -> None:
         """The draft became a saved thing (a case, a note, an applied outcome): clear it."""
         self._stop()
         self._body = ""
-        self._write("")
+        self._note("")
+        self._write("", self._seq)
 
     def flush(self) -> bool | None:
-        """Going away with a save pending (the console is closing): write it now, here.
-        True: written; False: it could not be; None: nothing was pending."""
-        if self._timer is None:
+        """Changes not yet in the database and going away (the screen closes, the console is
+        told to end): write them now, here. True: written; False: it could not be (the journal
+        still has it: the next start puts it back); None: nothing was unsaved."""
+        if not self.unsaved or self._app is None:
             return None
         self._stop()
         try:
-            Notes(self._owner.app.cases).save_draft(self._owner.app.agent, self._place(), self._body)
+            self._save(self._app, self._app.agent, self._place(), self._body, self._seq)
         except StoreError:
             return False
         return True
 
-    @classmethod
-    def flush_all(cls) -> tuple[int, int]:
-        """Write every pending draft of the screens still on display, now, here (an
-        unexpected exception is about to close the console): (saved, not saved)."""
-        saved = lost = 0
-        for keeper in list(cls._alive):
-            if not keeper._owner.is_attached:
-                continue
-            try:
-                result = keeper.flush()
-            except Exception:  # noqa: BLE001 - one broken draft must not stop the others
-                result = False
-            saved += result is True
-            lost += result is False
-        return saved, lost
-
     # ---- internals --------------------------------------------------------------------------
+
+    def _note(self, body: str) -> None:
+        """A change: numbered, journaled, and this keeper known to the app (for flushing)."""
+        self._seq = next(_changes)
+        if self._app is None:
+            # Taken once while attached: a flush on the way out must not depend on the widget.
+            self._app = self._owner.app
+            keepers = getattr(self._app, "draft_keepers", None)
+            if keepers is not None:
+                keepers.add(self)
+        journal = getattr(self._app, "journal", None)
+        if journal is not None:
+            journal.append(self._place(), body, self._app.now(), self._seq)
 
     def _stop(self) -> None:
         if self._timer is not None:
@@ -95,15 +110,27 @@ class DraftKeeper:
 
     def _save_now(self) -> None:
         self._timer = None
-        self._write(self._body)
+        self._write(self._body, self._seq)
 
-    def _write(self, body: str) -> None:
+    def _save(self, app, agent: str, place: str, body: str, seq: int) -> None:
+        """Write change `seq` unless a newer one is written already. Any thread."""
+        with self._lock:
+            if seq <= self._written:
+                return
+            Notes(app.cases).save_draft(agent, place, body)
+            self._written = seq
+        journal = getattr(app, "journal", None)
+        if journal is not None:
+            journal.saved(place, seq)
+
+    def _write(self, body: str, seq: int) -> None:
         owner, place = self._owner, self._place()
-        app, agent = owner.app, owner.app.agent
+        app = self._app or owner.app
+        agent = app.agent
 
         def save() -> None:
             try:
-                Notes(app.cases).save_draft(agent, place, body)
+                self._save(app, agent, place, body, seq)
             except StoreError as exc:
                 app.call_from_thread(app.notify, f"草稿没存上: {exc.message}", markup=False, severity="warning")
 

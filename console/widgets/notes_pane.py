@@ -6,6 +6,7 @@ terminal or a crash loses nothing; the draft comes back the next time the pane o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static, TextArea
 
+from console.cases import StaleError
 from console.db import StoreError
 from console.models import Note
 from console.notes import Notes, place_of
@@ -22,6 +24,15 @@ from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
 from console.widgets.draft_keeper import DraftKeeper
 from console.widgets.side_panel import hide_panel, show_panel
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An edit refused because the note changed meanwhile: its newest version, and the
+    agent's text, which is kept."""
+
+    newest: Note
+    body: str
 
 
 class NotesPane(Vertical):
@@ -51,7 +62,10 @@ class NotesPane(Vertical):
         super().__init__(id=id)
         self.case_id = case_id
         self._draft = DraftKeeper(self, lambda: self.place)
+        # What Ctrl+S does with the text: a new note; a new version of `_editing` (Ctrl+G);
+        # or, after an edit was refused, a merge with the newest version of `_merging`.
         self._editing: Note | None = None
+        self._merging: int | None = None
         self._loaded_draft = False
 
     @property
@@ -114,6 +128,8 @@ class NotesPane(Vertical):
 
     @on(TextArea.Changed, "#notes-input")
     def _typed(self) -> None:
+        if not self._area.text:
+            self._editing = self._merging = None  # an empty box starts a new note
         if self._loaded_draft:
             self._draft.changed(self._area.text)
 
@@ -130,20 +146,72 @@ class NotesPane(Vertical):
             return
         app = self.app
         notes = self.notes
-        editing = self._editing
+        editing, merging = self._editing, self._merging
+        area_text = area.text
 
         def job():
+            if merging is not None:
+                # After a refusal: always against the newest version, never the stale one.
+                return Refused(notes.latest_version(merging), area_text)
             if editing is not None:
-                return notes.edit(editing.id, body, app.agent)
+                try:
+                    return notes.edit(editing.id, body, app.agent)
+                except StaleError:
+                    return Refused(notes.latest_version(editing.id), area_text)
             return notes.add(self.case_id, body, app.agent, promise_at=promise_at)
 
-        def done(_note) -> None:
-            self._editing = None
+        def done(result) -> None:
+            if isinstance(result, Refused):
+                self._refused(result)
+                return
+            self._editing = self._merging = None
             area.load_text("")
             self.reload()
             app.notify("笔记已保存" + (",已设答应买家的时限" if promise_at else ""))
 
         # On failure the text stays in the box (and in the draft): nothing is lost.
+        app.write(job, done)
+
+    def _refused(self, refused: Refused) -> None:
+        """The note changed since the agent loaded it: the agent's text stays (box, draft,
+        journal) and both versions are shown to merge. Ctrl+S from now on merges with the
+        newest version, so a refusal never repeats itself."""
+        from console.screens.note_merge import MergeNoteDialog
+
+        self._editing = None
+        self._merging = refused.newest.id
+        app = self.app
+        app.notify(f"这条笔记刚被 {refused.newest.author} 改过: 请对照最新版本合并,您的文字都在。",
+                   markup=False, severity="warning")
+        app.push_screen(MergeNoteDialog(refused.newest, refused.body, app.policy, self._draft.changed),
+                        lambda merged: self._merged(refused.newest, merged))
+
+    def _merged(self, newest: Note, merged) -> None:
+        area = self.query_one("#notes-input", TextArea)
+        if merged.text != area.text:
+            area.load_text(merged.text)  # the box holds what the dialog ended with
+            area.move_cursor(area.document.end)
+        if not merged.save:
+            self.app.notify("您的修改留在笔记栏: Ctrl+S 再打开合并", markup=False)
+            area.focus()
+            return
+        app, notes, body = self.app, self.notes, merged.text.strip()
+
+        def job():
+            try:
+                return notes.edit(newest.id, body, app.agent)
+            except StaleError:
+                return Refused(notes.latest_version(newest.id), merged.text)
+
+        def done(result) -> None:
+            if isinstance(result, Refused):
+                self._refused(result)  # changed again meanwhile: merge with that one
+                return
+            self._editing = self._merging = None
+            area.load_text("")
+            self.reload()
+            app.notify("已合并保存为新版本 (旧版本都在历史里)")
+
         app.write(job, done)
 
     def action_save(self) -> None:
@@ -174,8 +242,15 @@ class NotesPane(Vertical):
         if not mine:
             self.app.notify("您在这里还没有笔记")
             return
-        self._editing = mine[-1]
         area = self.query_one("#notes-input", TextArea)
+        loaded = self._editing.body if self._editing is not None else ""
+        if area.text.strip() and area.text != loaded:
+            # Never over what the agent typed: it would be gone with the next autosave.
+            self.app.notify("输入框里还有没保存的文字: 先 Ctrl+S 保存或清空,再改上一条", markup=False,
+                            severity="warning")
+            return
+        self._merging = None
+        self._editing = mine[-1]
         area.load_text(self._editing.body)
         area.focus()
         self.app.notify("修改模式: Ctrl+S 保存为新版本,旧版本保留在历史里")
