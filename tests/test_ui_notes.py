@@ -46,7 +46,8 @@ async def test_ctrl_g_in_the_text_area_edits_my_last_note(db, policy, clock, cas
 
 async def test_a_bracketed_paste_with_escapes_is_stored_exactly_in_order(db, policy, clock, cases):
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
-    pasted = "买家原话:AAA\x1b[31mBBB\x07\n订单 3712345678901234567"
+    # An ESC sequence, a bell, an emoji joined by U+200D and a right-to-left override.
+    pasted = "买家原话:AAA\x1b[31mBBB\x07 👨\u200d👩 rlo\u202eexe\n订单 3712345678901234567"
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
         area = await _case_with_pane(pilot, app)
@@ -66,6 +67,7 @@ async def test_a_bracketed_paste_with_escapes_is_stored_exactly_in_order(db, pol
         assert [n.body for n in Notes(cases).current(case.id)] == ["前" + pasted + "后"]
         body = str(app.screen.query_one("#notes-body", Static).render())
         assert "AAA^[[31mBBB^G" in body
+        assert "👨\u200d👩" in body and "rlo<U+202E>exe" in body  # joined as pasted; the override shown
 
 
 async def test_a_refused_edit_keeps_my_text_and_merges_with_the_newest_version(db, db_path, policy, clock, cases):
