@@ -10,12 +10,12 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
@@ -144,6 +144,10 @@ class Database:
             raise
         finally:
             session.close()
+
+    def connect_write(self) -> AbstractContextManager[Connection]:
+        """A raw connection holding the write lock (migrations, schema checks)."""
+        return self._write_engine.begin()
 
     def watcher(self) -> ChangeWatcher:
         return ChangeWatcher(self)
@@ -403,7 +407,7 @@ def upgrade(db: Database) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     log.info("数据库 %s: 升级 %s -> %s", display_url(db.url), before or "(新建)", SCHEMA_HEAD)
     try:
-        with db._write_engine.begin() as conn:
+        with db.connect_write() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except CommandError as exc:

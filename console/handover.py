@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, or_, select
 
 from console.cases import Cases
-from console.db import StoreError
+from console.db import NotFoundError, StoreError
 from console.models import Case, CaseTask, Deadline, Handover, HandoverCase, Note, Shift
 from console.notes import Notes
 from console.sla import format_countdown, shop_time, state_at
@@ -193,7 +193,6 @@ class Handovers:
         summary = self.summary(agent)
         text = self.summary_text(summary, note, to, assignments)
         steps = {i.case.id: i.next_step for i in summary.items}
-        c = self.cases
         with self.db.write() as s:
             h = Handover(from_agent=agent, to_agent=to, created_at=now, note=note.strip(), summary=text)
             s.add(h)
@@ -202,21 +201,23 @@ class Handovers:
                     s.exec(select(Case).where(Case.is_open.is_(True), Case.assignee == agent)).all()}
             for case_id in assignments:
                 if case_id not in mine:
-                    case = c._load(s, case_id)  # noqa: SLF001 - one transaction for the whole handover
+                    case = s.get(Case, case_id)
+                    if case is None:
+                        raise NotFoundError(f"找不到工单 #{case_id}")
                     where = (case.assignee or "待分配") if case.is_open else "已结"
                     raise StoreError(f"工单 #{case_id} 已不在您名下 (现在: {where}),请刷新后再交接")
             seen = set(expected if expected is not None else summary.case_ids)
             _refuse_changed(set(mine), seen)
-            for case_id, case in sorted(mine.items()):
+            for case_id in sorted(mine):
                 target = (assignments.get(case_id, to) or "").strip() or None
-                c._event(s, case, agent, now, "handover", agent, target or "待分配", note.strip()[:200])  # noqa: SLF001
-                c._assign_in(s, case, target, agent, now)  # noqa: SLF001
-                c._touch(s, case, now)  # noqa: SLF001
+                with self.cases.edit(case_id, agent, session=s) as e:  # one transaction for the whole handover
+                    e.event("handover", agent, target or "待分配", note.strip()[:200])
+                    e.assign(target)
                 s.add(HandoverCase(handover_id=h.id, case_id=case_id, assigned_to=target, next_step=steps.get(case_id, "")))
             for shift in s.exec(select(Shift).where(Shift.agent == agent, col(Shift.ended_at).is_(None))).all():
                 shift.ended_at = now
                 s.add(shift)
-            Notes(c)._clear_draft(s, agent, NOTE_DRAFT, now)  # noqa: SLF001 - the note is in the handover now
+            Notes(self.cases).clear_draft(agent, NOTE_DRAFT, session=s)  # the note is in the handover now
         return h
 
     # ---- the incoming agent ------------------------------------------------------------

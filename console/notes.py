@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from console.cases import Cases, StaleError
 from console.db import StoreError
@@ -65,17 +65,14 @@ class Notes:
                 raise StoreError("答应买家的时间只能记在工单上")
             if promise_at <= now:
                 raise StoreError("答应买家的时间必须晚于现在")
-        c = self.cases
         with self.db.write() as s:
-            note = Note(case_id=case_id, author=agent, created_at=now, body=body, promise_at=promise_at)
-            s.add(note)
-            if case_id is not None:
-                case = c._load(s, case_id)  # noqa: SLF001 - same unit of work as the note
-                c._event(s, case, agent, now, "note", None, None, body[:200])  # noqa: SLF001
-                if promise_at is not None:
-                    c._start(s, case, "buyer_promise", now, agent, now, due_at=promise_at, note=body[:200], origin="promise")  # noqa: SLF001
-                c._touch(s, case, now)  # noqa: SLF001
-            self._clear_draft(s, agent, place_of(case_id), now)
+            if case_id is None:
+                note = Note(case_id=None, author=agent, created_at=now, body=body)
+                s.add(note)
+            else:
+                with self.cases.edit(case_id, agent, session=s) as e:
+                    note = e.add_note(body, promise_at, detail=body[:200])
+            self.clear_draft(agent, place_of(case_id), session=s)
         return note
 
     def edit(self, note_id: int, body: str, agent: str) -> Note:
@@ -83,7 +80,6 @@ class Notes:
         by the caller); two agents writing new notes never collide."""
         now = self.clock.now()
         body = _clean(body)
-        c = self.cases
         with self.db.write() as s:
             old = s.get(Note, note_id)
             if old is None:
@@ -95,9 +91,8 @@ class Notes:
                         supersedes=note_id, promise_at=old.promise_at)
             s.add(note)
             if old.case_id is not None:
-                case = c._load(s, old.case_id)  # noqa: SLF001
-                c._event(s, case, agent, now, "note_edited", old.body[:100], body[:100], "")  # noqa: SLF001
-                c._touch(s, case, now)  # noqa: SLF001
+                with self.cases.edit(old.case_id, agent, session=s) as e:
+                    e.event("note_edited", old.body[:100], body[:100])
         return note
 
     def latest_version(self, note_id: int) -> Note:
@@ -148,7 +143,14 @@ class Notes:
                     restored.append(e.place)
         return restored
 
-    def _clear_draft(self, s, agent: str, place: str, now: datetime) -> None:
+    def clear_draft(self, agent: str, place: str, session: Session | None = None) -> None:
+        """The draft at `place` became a note (or a handover): empty it, in the caller's
+        transaction when given."""
+        if session is None:
+            with self.db.write() as s:
+                self.clear_draft(agent, place, s)
+            return
+        s, now = session, self.clock.now()
         row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
         if row is None:
             row = NoteDraft(agent=agent, place=place)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlmodel import SQLModel, select
 
+from console.cases import Cases
 from console.clock import Clock
 from console.db import Database, StoreError
-from console.models import Case, CaseEvent, ProblemEntry, ReshipEntry, ReturnEntry
+from console.models import ProblemEntry, ReshipEntry, ReturnEntry
 from console.money import AmountError, parse_amount
 from console.sla import Policy
 from console.units import qty
@@ -122,6 +123,7 @@ class Registers:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self.cases = Cases(db, policy, clock)  # a row about a case is a change of the case
 
     def _checked(self, key: str, values: dict[str, str]) -> tuple[Register, dict, datetime]:
         """The register, the cleaned values and now; RegisterError before any write."""
@@ -134,19 +136,15 @@ class Registers:
 
     def add(self, key: str, values: dict[str, str], agent: str, case_id: int | None = None):
         reg, clean, now = self._checked(key, values)
-        with self.db.write() as s:
-            if case_id is not None:
-                case = s.get(Case, case_id)
-                if case is None:
-                    raise StoreError(f"找不到工单 #{case_id}")
-                clean.setdefault("buyer_id", case.buyer_id)
-                clean.setdefault("order_code", case.order_no or "")
-            entry = reg.model(created_at=now, created_by=agent, case_id=case_id, **clean)
-            s.add(entry)
-            s.flush()
-            if case_id is not None:
-                s.add(CaseEvent(case_id=case_id, at=now, agent=agent, action="register",
-                                after=reg.title, detail=f"{reg.title} 第 {entry.id} 行"))
+        if case_id is None:
+            with self.db.write() as s:
+                entry = reg.model(created_at=now, created_by=agent, case_id=None, **clean)
+                s.add(entry)
+            return entry
+        with self.cases.edit(case_id, agent) as e:  # the row and the case's event (and version) together
+            clean.setdefault("buyer_id", e.case.buyer_id)
+            clean.setdefault("order_code", e.case.order_no or "")
+            entry = e.add_row(reg.title, reg.model(created_at=now, created_by=agent, case_id=case_id, **clean))
         return entry
 
     def update(self, key: str, entry_id: int, values: dict[str, str], agent: str):
@@ -160,8 +158,8 @@ class Registers:
                 setattr(entry, name, value)
             s.add(entry)
             if entry.case_id is not None and changed:
-                s.add(CaseEvent(case_id=entry.case_id, at=now, agent=agent, action="register",
-                                after=reg.title, detail=f"修改 {reg.title} 第 {entry_id} 行: {'、'.join(changed)}"))
+                with self.cases.edit(entry.case_id, agent, session=s) as e:
+                    e.event("register", None, reg.title, f"修改 {reg.title} 第 {entry_id} 行: {'、'.join(changed)}")
         return entry
 
     def rows(self, key: str, day_from: date | None = None, day_to: date | None = None, limit: int = 5000):

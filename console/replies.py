@@ -43,19 +43,17 @@ class Replies:
         is its first reply (the agent pastes it into the chat): recorded, with the event
         saying so (`ReplyCopy.first_reply` tells the screen to say it too)."""
         now = self.cases.clock.now()
-        c = self.cases
         first = False
         with self.db.write() as s:
             row = ReplyCopy(case_id=case_id, reply_ids=" ".join(reply_ids)[:400],
                             version=" ".join(versions)[:100], agent=agent, at=now, text=text, edited=edited)
             s.add(row)
             if case_id is not None:
-                case = c._load(s, case_id)  # noqa: SLF001 - the copy and its event together
-                what = "+".join(reply_ids) + (" (改过)" if edited else "")
-                c._event(s, case, agent, now, "reply_copied", None, what[:200], text[:2000])  # noqa: SLF001
-                if case.initiated_by == "buyer":
-                    first = c._first_reply_in(s, case, agent, now, FIRST_REPLY_BY_COPY)  # noqa: SLF001
-                c._touch(s, case, now)  # noqa: SLF001
+                with self.cases.edit(case_id, agent, session=s) as e:  # the copy and its event together
+                    what = "+".join(reply_ids) + (" (改过)" if edited else "")
+                    e.event("reply_copied", None, what[:200], text[:2000])
+                    if e.case.initiated_by == "buyer":
+                        first = e.first_reply(FIRST_REPLY_BY_COPY)
         return Copied(row, first)
 
     def usage(self) -> Counter[str]:

@@ -15,11 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
-
-from console.cases import Cases
+from console.cases import CaseEdit, Cases
 from console.db import StoreError
-from console.models import Case, Note, ProblemEntry, ReshipEntry, ReturnEntry
+from console.models import Case, ProblemEntry, ReshipEntry, ReturnEntry
 from console.sla import shop_time
 from console.sop import Money, Outcome, Rules, Step, check_money, money_needs, parse_amount, yuan
 from console.vocab import REFUND_STATUSES
@@ -74,86 +72,77 @@ def apply_outcome(
     if start_at is not None and start_at > now:
         raise StoreError("开始时间不能晚于现在")
     money = money or Money()
-    c = cases
+    policy = cases.policy
     origin = f"sop:{outcome.flow_id}.{outcome.node_id}"
     changes: list[str] = []
     applied_rows: list[tuple[str, object]] = []
-    with cases.db.write() as s:
-        case = c._load(s, case_id, expected_version)  # noqa: SLF001 - one unit of work with the case's own helpers
+    with cases.edit(case_id, agent, expected_version) as e:
+        case = e.case
         if not case.is_open:
             raise StoreError("工单已解决或关闭,请先重新打开再按 SOP 处理")
         # The money rules hold whoever applies the outcome (the screen only warns earlier).
         verdict = check_money(outcome, money, rules)
         if not verdict:
             raise StoreError(verdict.reason)
-        c._event(s, case, agent, now, "sop_applied", outcome.flow_title, outcome.summary[:200],  # noqa: SLF001
-                 f"{outcome.flow_title}: {path_text(path)}"[:2000])
-        case.sop_step = f"{outcome.flow_id}.{outcome.node_id}"
+        e.event("sop_applied", outcome.flow_title, outcome.summary[:200], f"{outcome.flow_title}: {path_text(path)}"[:2000])
+        e.set_sop_step(f"{outcome.flow_id}.{outcome.node_id}")
         if outcome.case_kind:
-            changes += c._change_kind_in(s, case, outcome.case_kind, agent, now, why="SOP")  # noqa: SLF001
+            changes += e.change_kind(outcome.case_kind, why="SOP")
         # "Resolved" is left to the satisfaction question the screen asks next.
         status = "in_progress" if outcome.next_status == "resolved" else outcome.next_status
         if status and status != case.status:
-            c._set_status(s, case, status, agent, now)  # noqa: SLF001
+            e.move_status(status)
         if case.assignee is None:
-            c._assign_in(s, case, agent, agent, now)  # noqa: SLF001
-        if case.initiated_by == "buyer" and c._first_reply_in(s, case, agent, now, FIRST_REPLY_BY_OUTCOME):  # noqa: SLF001
+            e.assign(agent)
+        if case.initiated_by == "buyer" and e.first_reply(FIRST_REPLY_BY_OUTCOME):
             changes.append("已记为首次回复 (按SOP答复买家)")
         # The buyer has an answer: a complaint's golden time is met by it, not by a greeting.
-        for d in c._meet(s, case, "solution_proposed", agent, now, why="按SOP给出方案"):  # noqa: SLF001
-            changes.append(f"{c.policy.label(d.kind)} 已完成 (给出了方案)")
+        for d in e.meet("solution_proposed", why="按SOP给出方案"):
+            changes.append(f"{policy.label(d.kind)} 已完成 (给出了方案)")
         if outcome.intervened and not case.platform_intervened:
-            c._intervened_in(s, case, True, agent, now, start_at=start_at, why="SOP")  # noqa: SLF001
+            e.set_intervened(True, start_at, why="SOP")
             changes.append("已标记小二介入,平台的介入和处理计时开始 (按工作日)")
-        started, steps = _start_timers(c, s, case, outcome, agent, now, start_at, origin, changes,
-                                       platform_done=platform_done, due=due or {})
-        changes += _supersede(c, s, case, outcome, started, agent, now)
+        started, steps = _start_timers(e, outcome, start_at, origin, changes, platform_done=platform_done,
+                                       due=due or {})
+        changes += _supersede(e, outcome, started)
         if outcome.escalate and case.escalated_to is None:
-            c._escalate_in(s, case, outcome.escalate, f"SOP: {outcome.summary}"[:200], agent, now)  # noqa: SLF001
-        if outcome.urgent and c._urgent_in(s, case, True, agent, now, why="SOP"):  # noqa: SLF001
+            e.escalate(outcome.escalate, f"SOP: {outcome.summary}"[:200])
+        if outcome.urgent and e.set_urgent(True, why="SOP"):
             changes.append("已标记加急,2小时内转给专员")
-        changes += _record_money(c, s, case, outcome, money, agent, now)
-        product = (facts or {}).get("product", "").strip()
-        if product and not case.product:
-            case.product = product[:200]
-        c._add_tasks_in(s, case, [*steps, *outcome.checklist], agent, now, origin=origin)  # noqa: SLF001
+        changes += _record_money(e, outcome, money)
+        e.fill_product((facts or {}).get("product", ""))
+        e.add_tasks([*steps, *outcome.checklist], origin=origin)
         for title in outcome.registers:
             entry = REGISTER_MODELS.get(title)
             if entry is None:
                 # Registers kept outside the console (催款明细表 …) become a task instead.
-                c._add_tasks_in(s, case, [f"登记{title}"], agent, now, origin=origin)  # noqa: SLF001
+                e.add_tasks([f"登记{title}"], origin=origin)
                 continue
             key, model = entry
-            row = model(case_id=case_id, created_at=now, created_by=agent, buyer_id=case.buyer_id,
+            row = model(case_id=case_id, created_at=e.now, created_by=agent, buyer_id=case.buyer_id,
                         order_code=case.order_no or "", **_register_defaults(key, outcome, case))
-            s.add(row)
-            applied_rows.append((key, row))
-            c._event(s, case, agent, now, "register", None, title, "由 SOP 生成,待补全")  # noqa: SLF001
+            applied_rows.append((key, e.add_row(title, row, "由 SOP 生成,待补全")))
         # The memo is a note too, so the next colleague reads the decision in 沟通记录.
-        s.add(Note(case_id=case_id, author=agent, created_at=now, body=f"[SOP] {memo}"))
-        c._event(s, case, agent, now, "note", None, None, f"[SOP] {memo}"[:2000])  # noqa: SLF001
-        c._touch(s, case, now)  # noqa: SLF001
-        s.flush()
-        rows = [(key, row.id) for key, row in applied_rows]
+        e.add_note(f"[SOP] {memo}")
+    rows = [(key, row.id) for key, row in applied_rows]
     return Applied(case=case, rows=rows, memo=memo, changes=changes)
 
 
-def _start_timers(c: Cases, s: Session, case: Case, outcome: Outcome, agent: str, now: datetime,
-                  start_at: datetime | None, origin: str, changes: list[str], *,
+def _start_timers(e: CaseEdit, outcome: Outcome, start_at: datetime | None, origin: str, changes: list[str], *,
                   platform_done: bool, due: Mapping[str, datetime]) -> tuple[set[str], list[str]]:
     """Start the outcome's clocks; a refund clock moves the platform refund status with it.
     An outcome that leads the refund into a status the agent sets in Qianniu (a refusal)
     sets it once the agent says it is done; until then the clocks it would stop run on, and
     the first step returned says to record it."""
-    policy = c.policy
+    policy, case = e.policy, e.case
     status_of = {kind: status for status, kinds in policy.refund_clocks.items() for kind in kinds}
-    running = {d.kind for d in c._live(s, case)}  # noqa: SLF001
+    running = {d.kind for d in e.live()}
     started: set[str] = set()
     steps: list[str] = []
     before = case.refund_status
     target = outcome.refund_status
     if target and platform_done:
-        c._refund_in(s, case, target, agent, now, start_at=start_at, origin=origin, why="SOP")  # noqa: SLF001
+        e.set_refund(target, start_at=start_at, origin=origin, why="SOP")
         started |= set(policy.refund_clocks.get(target, ()))
     for kind in outcome.timers:
         if target and platform_done and kind in status_of and status_of[kind] != target:
@@ -162,17 +151,16 @@ def _start_timers(c: Cases, s: Session, case: Case, outcome: Outcome, agent: str
         if kind in running:
             continue  # already counting (e.g. from an earlier pass): it is not restarted
         if kind in status_of:
-            c._refund_in(s, case, status_of[kind], agent, now, start_at=start_at, kind=kind,  # noqa: SLF001
-                         due_at=due.get(kind), origin=origin, why="SOP")
+            e.set_refund(status_of[kind], start_at=start_at, kind=kind, due_at=due.get(kind), origin=origin, why="SOP")
         else:
-            c._start(s, case, kind, start_at or now, agent, now, due_at=due.get(kind), origin=origin)  # noqa: SLF001
+            e.start_clock(kind, start_at, due_at=due.get(kind), origin=origin)
     if target and not platform_done:
         step = (f"在千牛{PLATFORM_ACTIONS.get(target, '操作')}后,按 f 记录“{REFUND_STATUSES[target]}”"
                 "(在那之前自动同意的计时还在走)")
         steps.append(step)
         changes.append(f"还没在千牛操作: 计时照走,{step}")
     if case.refund_status != before:
-        live = {d.kind: d for d in c._live(s, case)}  # noqa: SLF001
+        live = {d.kind: d for d in e.live()}
         clock = next((live[k] for k in policy.refund_clocks.get(case.refund_status or "", ()) if k in live), None)
         due_text = f",{policy.label(clock.kind)} 到期 {shop_time(clock.due_at, policy)}" if clock and clock.due_at else ""
         changes.append(f"平台退款状态 {REFUND_STATUSES.get(before or '', '—')} → "
@@ -180,22 +168,19 @@ def _start_timers(c: Cases, s: Session, case: Case, outcome: Outcome, agent: str
     return started, steps
 
 
-def _supersede(c: Cases, s: Session, case: Case, outcome: Outcome, keep: set[str], agent: str,
-               now: datetime) -> list[str]:
+def _supersede(e: CaseEdit, outcome: Outcome, keep: set[str]) -> list[str]:
     """An earlier outcome's clocks and open checklist steps that this outcome does not carry on
     end, each with an event naming what replaced it."""
     why = f"被新的SOP结果取代: {outcome.summary}"[:200]
     ended = []
-    for d in c._live(s, case):  # noqa: SLF001
+    for d in e.live():
         if d.origin.startswith("sop:") and d.kind not in keep:
-            c._end(s, case, d, "cancelled", agent, now, why=why)  # noqa: SLF001
-            ended.append(c.policy.label(d.kind))
+            e.end(d, "cancelled", why=why)
+            ended.append(e.policy.label(d.kind))
     dropped = 0
-    for t in c._open_tasks(s, case):  # noqa: SLF001
+    for t in e.open_tasks():
         if t.origin.startswith("sop:"):
-            t.dropped_at = now
-            s.add(t)
-            c._event(s, case, agent, now, "task_dropped", None, None, f"{t.text} ({why})"[:2000])  # noqa: SLF001
+            e.drop_task(t, why)
             dropped += 1
     out = []
     if ended:
@@ -205,25 +190,21 @@ def _supersede(c: Cases, s: Session, case: Case, outcome: Outcome, keep: set[str
     return out
 
 
-def _record_money(c: Cases, s: Session, case: Case, outcome: Outcome, money: Money, agent: str,
-                  now: datetime) -> list[str]:
+def _record_money(e: CaseEdit, outcome: Outcome, money: Money) -> list[str]:
     """The agreed amount and its base go on the case (replies are filled from them)."""
     needs = money_needs(outcome)
     if not needs.any:
         return []
     amount = yuan(parse_amount(money.amount))
-    case.agreed_amount = amount
     words = f"{needs.amount} {amount} 元"
+    bases: dict[str, str] = {}
     if money.base.strip():
         base = yuan(parse_amount(money.base))
-        if needs.base_kind == "order":
-            case.order_amount = base
-        else:
-            case.item_value = base
+        bases["order_amount" if needs.base_kind == "order" else "item_value"] = base
         words += f" ({needs.base} {base} 元)"
     if money.postage.strip():
         words += f" ({needs.postage} {yuan(parse_amount(money.postage))} 元)"
-    c._event(s, case, agent, now, "money", None, words[:200], outcome.summary[:2000])  # noqa: SLF001
+    e.record_money(amount, words, outcome.summary, **bases)
     return [f"已记下{words}"]
 
 

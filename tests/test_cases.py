@@ -8,6 +8,7 @@ from console.cases import DraftError, StaleError, allowed_statuses
 from console.db import StoreError
 from console.intake import CaseDraft
 from console.models import NO_DEADLINE
+from console.notes import Notes
 from tests.conftest import T0
 
 
@@ -255,7 +256,7 @@ def test_assigning_to_an_unknown_name_is_refused(cases):
 def test_stale_version_is_refused(cases):
     case = _new(cases)
     seen = case.version
-    cases.add_note(case.id, "买家说明天在家", "阿珍")
+    Notes(cases).add(case.id, "买家说明天在家", "阿珍")
     with pytest.raises(StaleError, match="刚被别人改过"):
         cases.set_status(case.id, "in_progress", "小王", expected_version=seen)
     assert cases.get(case.id).case.status == "new"
@@ -264,8 +265,8 @@ def test_stale_version_is_refused(cases):
 def test_notes(cases):
     case = _new(cases)
     with pytest.raises(StoreError, match="空"):
-        cases.add_note(case.id, "   ", "小王")
-    cases.add_note(case.id, "已联系仓库 [red]加急[/red]", "小王")
+        Notes(cases).add(case.id, "   ", "小王")
+    Notes(cases).add(case.id, "已联系仓库 [red]加急[/red]", "小王")
     notes = cases.get(case.id).notes
     assert [n.body for n in notes] == ["已联系仓库 [red]加急[/red]"]
 

@@ -229,7 +229,7 @@ def test_a_backup_taken_while_another_connection_writes_is_a_consistent_console_
         try:
             while not stop.is_set():
                 case = writer_cases.create(CaseDraft(buyer_id=f"买家{written}"), "小王")
-                writer_cases.add_note(case.id, f"第 {written} 条", "小王")
+                Notes(writer_cases).add(case.id, f"第 {written} 条", "小王")
                 written += 1
                 if written >= 30:
                     enough.set()
@@ -317,7 +317,7 @@ def test_check_reports_integrity_revision_counts_and_where_the_log_is(tmp_path, 
     cases.ensure_agent("小王")
     a = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
     cases.create(CaseDraft(buyer_id="阿珍"), "小王")
-    cases.add_note(a.id, "已催快递", "小王")
+    Notes(cases).add(a.id, "已催快递", "小王")
     Notes(cases).save_draft("小王", "shift", "交班前要说的")
     cases.set_status(a.id, "closed", "小王", leftovers="drop")
     assert main(["--home", str(home), "db", "check"]) == 0
@@ -366,7 +366,7 @@ def test_check_report_of_an_older_schema_says_it_will_be_upgraded(db_path):
     old = Database(resolve_url(str(db_path)))
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
-    with old._write_engine.begin() as conn:  # noqa: SLF001
+    with old.connect_write() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0005")
     old.close()

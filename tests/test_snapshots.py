@@ -7,6 +7,7 @@ import pytest
 
 from console.demo import populate
 from console.intake import CaseDraft
+from console.notes import Notes
 from tests.conftest import T0
 from tests.ui_helpers import make_app, settle
 
@@ -21,7 +22,7 @@ def _app(db, policy, clock, cases):
         "小王",
     )
     cases.start_clock(case.id, "refund_auto_agree_shipped", "小王")
-    cases.add_note(case.id, "已联系快递核实签收人,等回复", "小王")
+    Notes(cases).add(case.id, "已联系快递核实签收人,等回复", "小王")
     return make_app(db, policy, clock), case
 
 

@@ -16,6 +16,7 @@ from console.db import (
     resolve_url,
 )
 from console.intake import CaseDraft
+from console.notes import Notes
 
 
 def test_migration_creates_the_schema_in_an_empty_file(db_path):
@@ -105,7 +106,7 @@ def test_writes_do_not_interleave(db, db_path, cases):
     def add(svc, who):
         try:
             for i in range(20):
-                svc.add_note(case.id, f"{who} {i}", who)
+                Notes(svc).add(case.id, f"{who} {i}", who)
         except StoreError as exc:  # pragma: no cover - would fail the assert below
             errors.append(exc)
 
@@ -189,10 +190,10 @@ def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
     old = Database(resolve_url(str(db_path)))
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
-    with old._write_engine.begin() as conn:  # noqa: SLF001
+    with old.connect_write() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-    with old._write_engine.begin() as conn:  # noqa: SLF001
+    with old.connect_write() as conn:
         conn.execute(text(
             "INSERT INTO \"case\" (buyer_id, order_no, channel, kind, status, description, urgent, assignee,"
             " created_by, created_at, updated_at, first_message_at, is_open, next_due_at, next_warn_at, version)"

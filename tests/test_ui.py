@@ -225,7 +225,7 @@ async def test_help_lists_the_keys_of_the_screen(db, policy, clock, cases):
         await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        keys = {desc for _, desc, _ in app.screen._rows}
+        keys = {desc for _, desc, _ in app.screen.rows}
         assert {"新建", "搜索", "我的", "加急", "超时", "30分内", "类型", "状态", "清除筛选"} <= keys
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)

@@ -24,17 +24,17 @@ async def test_a_platform_clock_refuses_resolve_where_the_agent_looks(db, policy
     async with app.run_test(size=SIZE) as pilot:
         await _open(pilot, app, case.id)
         await pilot.press("s")
-        labels = [text for _, text in app.screen._options]  # noqa: SLF001
+        labels = [text for _, text in app.screen.options]
         await pilot.press(str(labels.index("已解决") + 1), "1")  # 已解决, buyer satisfied
         await settle(pilot)
         assert isinstance(app.screen, InfoDialog)
-        assert "退款自动同意(已发货)" in app.screen._body and "按 d" in app.screen._body  # noqa: SLF001
+        assert "退款自动同意(已发货)" in app.screen.body and "按 d" in app.screen.body
         await pilot.press("enter")
         await settle(pilot)
         assert app.cases.get(case.id).case.is_open
         # The agent records that the platform has dealt with it, then resolves.
         await pilot.press("d")
-        options = [text for _, text in app.screen._options]  # noqa: SLF001
+        options = [text for _, text in app.screen.options]
         n = next(i for i, text in enumerate(options, 1) if "退款自动同意" in text and "平台" in text)
         await pilot.press(str(n), "enter")  # the default note: 平台已处理
         await settle(pilot)
@@ -52,12 +52,12 @@ async def test_a_kept_promise_keeps_the_resolved_case_in_the_queue(db, policy, c
     async with app.run_test(size=SIZE) as pilot:
         await _open(pilot, app, case.id)
         await pilot.press("s")
-        labels = [text for _, text in app.screen._options]  # noqa: SLF001
+        labels = [text for _, text in app.screen.options]
         await pilot.press(str(labels.index("已解决") + 1), "1")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, ChoiceDialog) and "答应买家" in dialog._title  # noqa: SLF001
-        assert "退运费" in dialog._title  # noqa: SLF001
+        assert isinstance(dialog, ChoiceDialog) and "答应买家" in dialog.heading
+        assert "退运费" in dialog.heading
         await pilot.press("2")  # keep it
         await settle(pilot)
         c = app.cases.get(case.id).case
@@ -117,7 +117,7 @@ async def test_changing_the_kind_changes_the_clock(db, policy, clock, cases):
         await _open(pilot, app, case.id)
         await pilot.press("k")
         await settle(pilot)
-        keys = [k for k, _ in app.screen._options]  # noqa: SLF001
+        keys = [k for k, _ in app.screen.options]
         await pilot.press(str(keys.index("complaint") + 1))
         await settle(pilot)
         detail = app.cases.get(case.id)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from console.intake import CaseDraft
+from console.notes import Notes
 from tests.ui_helpers import make_app, settle
 
 THEMES = ("textual-dark", "textual-light", "nord", "solarized-light", "ansi-dark")
@@ -231,7 +232,7 @@ async def test_the_handover_table_gives_its_width_to_the_columns_that_need_it(db
     for c in (long_kind, refund):
         cases.claim(c.id, "小王")
     cases.set_status(long_kind.id, "waiting_buyer", "小王")
-    cases.add_note(refund.id, "买家说快递放在驿站了,明天去取,取到后拍照片发给我们确认有没有破损", "小王")
+    Notes(cases).add(refund.id, "买家说快递放在驿站了,明天去取,取到后拍照片发给我们确认有没有破损", "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

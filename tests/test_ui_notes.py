@@ -23,8 +23,8 @@ async def _case_with_pane(pilot, app):
 
 async def test_ctrl_g_in_the_text_area_edits_my_last_note(db, policy, clock, cases):
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
-    cases.add_note(case.id, "已催快递", "小王")
-    cases.add_note(case.id, "阿珍的笔记", "阿珍")
+    Notes(cases).add(case.id, "已催快递", "小王")
+    Notes(cases).add(case.id, "阿珍的笔记", "阿珍")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
         area = await _case_with_pane(pilot, app)
@@ -76,7 +76,7 @@ async def test_a_refused_edit_keeps_my_text_and_merges_with_the_newest_version(d
     from console.screens.note_merge import MergeNoteDialog
 
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
-    mine = cases.add_note(case.id, "已催快递", "小王")
+    mine = Notes(cases).add(case.id, "已催快递", "小王")
     # 阿珍 at her own console: her own engine on the same file.
     colleague = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
     app = make_app(db, policy, clock)
@@ -133,7 +133,7 @@ async def test_a_merge_refused_again_shows_the_even_newer_version(db, db_path, p
     from console.screens.note_merge import MergeNoteDialog
 
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
-    mine = cases.add_note(case.id, "已催快递", "小王")
+    mine = Notes(cases).add(case.id, "已催快递", "小王")
     colleague = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -157,7 +157,7 @@ async def test_a_merge_refused_again_shows_the_even_newer_version(db, db_path, p
 
 async def test_ctrl_g_never_loads_over_unsaved_text(db, policy, clock, cases):
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
-    cases.add_note(case.id, "已催快递", "小王")
+    Notes(cases).add(case.id, "已催快递", "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
         area = await _case_with_pane(pilot, app)

@@ -168,7 +168,7 @@ async def test_a_broken_tree_makes_only_its_flow_unavailable(db, policy, clock, 
         from console.screens.dialogs import ChoiceDialog
 
         assert isinstance(app.screen, ChoiceDialog)
-        labels = [text for _, text in app.screen._options]  # noqa: SLF001
+        labels = [text for _, text in app.screen.options]
         assert any("不可用" in t for t in labels) and "退货" in labels
         await pilot.press(str(len(labels)))  # pick the unavailable one
         await settle(pilot)
@@ -296,7 +296,7 @@ async def test_a_refusal_asks_whether_it_is_done_in_qianniu(db, policy, clock, c
         assert "应用时会问你是否已在千牛操作" in app.export_screenshot().replace("&#160;", " ")
         await pilot.press("enter")  # the refund's application time left empty: now
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog) and "拒绝退款申请" in app.screen._question  # noqa: SLF001
+        assert isinstance(app.screen, ConfirmDialog) and "拒绝退款申请" in app.screen.question
         await pilot.press("n")  # not yet
         await settle(pilot)
         detail = app.cases.get(case.id)

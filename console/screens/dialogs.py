@@ -36,15 +36,15 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def __init__(self, title: str, options: list[tuple[str, str]], current: str | None = None) -> None:
         super().__init__()
-        self._title = title
-        self._options = options[:9]
+        self.heading = title
+        self.options = options[:9]
         self._current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(shown(self._title), classes="dialog-title")
+            yield Label(shown(self.heading), classes="dialog-title")
             items = []
-            for n, (key, text) in enumerate(self._options, 1):
+            for n, (key, text) in enumerate(self.options, 1):
                 mark = " ✓" if key == self._current else ""
                 items.append(Option(Text(f"{n}  {inert(text)}{mark}"), id=key))
             yield OptionList(*items)
@@ -54,7 +54,7 @@ class ChoiceDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
         ol.focus()
-        keys = [k for k, _ in self._options]
+        keys = [k for k, _ in self.options]
         if self._current in keys:
             ol.highlighted = keys.index(self._current)
 
@@ -62,8 +62,8 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_pick(self, n: int) -> None:
-        if 1 <= n <= len(self._options):
-            self.dismiss(self._options[n - 1][0])
+        if 1 <= n <= len(self.options):
+            self.dismiss(self.options[n - 1][0])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -83,7 +83,7 @@ class PromptDialog(ModalScreen[str | None]):
         suggestions: list[str] | None = None,
     ) -> None:
         super().__init__()
-        self._title = title
+        self.heading = title
         self._value = value
         self._placeholder = placeholder
         self._check = check
@@ -91,7 +91,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(shown(self._title), classes="dialog-title")
+            yield Label(shown(self.heading), classes="dialog-title")
             yield Input(self._value, placeholder=self._placeholder)
             yield Label("", classes="dialog-error")
             if self._suggestions:
@@ -119,12 +119,12 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def __init__(self, question: str, yes: str = "是", no: str = "否") -> None:
         super().__init__()
-        self._question = question
+        self.question = question
         self._yes, self._no = yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(shown(self._question), classes="dialog-title")
+            yield Label(shown(self.question), classes="dialog-title")
             yield Label(shown(f"[y] {self._yes}    [n] {self._no}"), classes="dialog-hint")
         yield KeyBar()
 
@@ -162,12 +162,12 @@ class InfoDialog(ModalScreen[None]):
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self._title, self._body = title, body
+        self.heading, self.body = title, body
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(shown(self._title), classes="dialog-title dialog-error")
-            yield Label(shown(self._body))
+            yield Label(shown(self.heading), classes="dialog-title dialog-error")
+            yield Label(shown(self.body))
             yield Label("回车或 Esc 关闭", classes="dialog-hint")
         yield KeyBar()
 

@@ -43,14 +43,14 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
         self._title = title
-        self._rows = rows
+        self.rows = rows
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("按键 Key", no_wrap=True)
         table.add_column("功能")
         table.add_column("说明", style="dim")
-        for key, desc, tip in self._rows:
+        for key, desc, tip in self.rows:
             table.add_row(Text(key, style="bold"), Text(desc), Text(tip))
         with VerticalScroll(classes="dialog help"):
             yield Label(Text(f"{self._title} · 按键一览"), classes="dialog-title")
