@@ -50,13 +50,15 @@ async def measure(db_path: Path) -> dict[str, list[float]]:
     from console.screens.case import CaseScreen
     from console.screens.new_case import NewCaseScreen, warm_new_case
     from console.screens.queue import QueueScreen
+    from console.services import build_services
     from console.sla import load_policy
 
     policy = load_policy()
     now = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
     db = open_database(resolve_url(str(db_path)))
     populate(db, policy, now, 300, open_ratio=0.8, seed=3, agent=AGENT)
-    app = AftersalesApp(db, policy, AGENT, clock=FrozenClock(now), tick_seconds=0, offer_demo=False)
+    app = AftersalesApp(build_services(db, policy, FrozenClock(now), agent=AGENT), AGENT, tick_seconds=0,
+                        offer_demo=False)
     notes = Notes(app.cases)
     out: dict[str, list[float]] = {"form": [], "form_ready": [], "case": [], "form_first": [],
                                    "case_first": []}

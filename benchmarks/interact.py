@@ -31,6 +31,7 @@ async def measure() -> dict[str, list[float]]:
     from console.app import AftersalesApp
     from console.clock import FrozenClock
     from console.db import open_database, resolve_url
+    from console.services import build_services
     from console.sla import load_policy
     from console.widgets.case_table import CaseTable
 
@@ -41,7 +42,8 @@ async def measure() -> dict[str, list[float]]:
     # no interval ticks; only the ticks measured below run.
     clock = FrozenClock(build_now(marker) + timedelta(minutes=1))
     db = open_database(resolve_url(str(DB_PATH)))
-    app = AftersalesApp(db, load_policy(), AGENT, clock=clock, tick_seconds=0, offer_demo=False)
+    app = AftersalesApp(build_services(db, load_policy(), clock, agent=AGENT), AGENT, tick_seconds=0,
+                        offer_demo=False)
     out: dict[str, list[float]] = {}
 
     async with app.run_test(size=SIZE) as pilot:

@@ -19,11 +19,12 @@ from benchmarks.drive import press_all, settle
 async def session() -> dict:
     from console.app import AftersalesApp
     from console.db import open_database, resolve_url
+    from console.services import build_services
     from console.sla import load_policy
     from console.widgets.case_table import CaseTable
 
     db = open_database(resolve_url(str(DB_PATH)))
-    app = AftersalesApp(db, load_policy(), AGENT, offer_demo=False)
+    app = AftersalesApp(build_services(db, load_policy(), agent=AGENT), AGENT, offer_demo=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(CaseTable)

@@ -29,6 +29,7 @@ import console.app
 import console.cli
 import console.db
 import console.screens.queue
+import console.services
 import console.sla
 import console.widgets.case_table
 from benchmarks.dataset import AGENT, DB_PATH, SIZE
@@ -67,7 +68,8 @@ def main() -> None:
         # The same steps as console.cli.main, with the benchmark database.
         policy = console.sla.load_policy(console.sla.DEFAULT_POLICY)
         db = console.db.open_database(console.db.resolve_url(str(DB_PATH)))
-        app = console.app.AftersalesApp(db, policy, AGENT, offer_demo=False)
+        app = console.app.AftersalesApp(console.services.build_services(db, policy, agent=AGENT), AGENT,
+                                         offer_demo=False)
         # The row count proves the frame was the queue of the big database.
         seen = watch_first_paint(
             app, console.screens.queue.QueueScreen,

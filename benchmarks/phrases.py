@@ -21,10 +21,11 @@ async def open_times(runs: int = 10) -> list[float]:
     from console.app import AftersalesApp
     from console.db import open_database, resolve_url
     from console.screens.phrases import PhrasePicker
+    from console.services import build_services
     from console.sla import load_policy
 
-    app = AftersalesApp(open_database(resolve_url(str(DB_PATH))), load_policy(), AGENT,
-                        tick_seconds=0, offer_demo=False)
+    app = AftersalesApp(build_services(open_database(resolve_url(str(DB_PATH))), load_policy(), agent=AGENT),
+                        AGENT, tick_seconds=0, offer_demo=False)
     times = []
     async with app.run_test(size=SIZE) as pilot:
         await asyncio.sleep(0.6)  # the library warm-up starts 0.3 s after the first frame

@@ -24,15 +24,12 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 
-from console.cases import Cases
-from console.clock import Clock, SystemClock
-from console.db import Database, StoreError, display_url
-from console.home import Home, default_home
+from console.cases import CaseDetail
+from console.db import StoreError, display_url
 from console.journal import JOURNAL_DIR, Journal, journal_file
 from console.log import exc_info, log_cause
 from console.log import setup as setup_log
-from console.queue import QueueReader
-from console.sla import Policy
+from console.services import Services
 from console.terminal import InertControls, use_paste_safe_parser
 from console.widgets.keybar import StatusMessage
 
@@ -49,13 +46,13 @@ log = logging.getLogger("console.app")
 
 
 class AftersalesApp(App[None]):
-    """售后工作台. Everything the screens need is handed in, so tests can inject a temp
-    database and a frozen clock.
+    """售后工作台. The services (database, policy, clock, case store, queue reader, SOP and
+    reply libraries: console/services.py) are built by the caller and handed in, so tests
+    inject a temp database and a frozen clock, and no screen builds its own.
 
     `agent` None: no name was given or remembered on this computer, so the console asks for
     it before the queue and remembers it in `identity_file` (default: the per-user config
-    folder). `home` is the shop folder the SOP trees, replies and forbidden list are read
-    from (default: the per-user one); `shop_name` given here wins over its config.toml.
+    folder). `shop_name` given here wins over the shop folder's config.toml.
     """
 
     TITLE = "售后工作台"
@@ -72,32 +69,31 @@ class AftersalesApp(App[None]):
 
     def __init__(
         self,
-        db: Database,
-        policy: Policy,
+        services: Services,
         agent: str | None,
-        clock: Clock | None = None,
         tick_seconds: float = 1.0,
         offer_demo: bool = True,
         shop_name: str = "",
         *,
-        home: Home | None = None,
         identity_file: Path | None = None,
         journal_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        self.db = db
-        self.policy = policy
+        self.services = services
+        # The services every screen uses most, by short names.
+        self.db = services.db
+        self.policy = services.policy
+        self.clock = services.clock
+        self.cases = services.cases
+        self.reader = services.queue
+        self.home = services.home
         self.agent = agent or ""
-        self.clock = clock or SystemClock()
-        self.cases = Cases(db, policy, self.clock)
-        self.reader = QueueReader(db, self.agent)
-        self.home = home or default_home()
+        services.as_agent(self.agent)
         self.identity_file = identity_file
-        self._reply_drafts = None
-        self.watcher = db.watcher()
+        self.watcher = self.db.watcher()
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
-        self.db_label = _db_label(db.url)
+        self.db_label = _db_label(self.db.url)
         self.last_copied: str | None = None
         # Every message said, newest last (tests read it); the one on the status line now.
         self.messages: deque[StatusMessage] = deque(maxlen=100)
@@ -139,37 +135,24 @@ class AftersalesApp(App[None]):
 
     @property
     def reply_drafts(self):
-        """Draft replies in this database (console.reply_drafts.ReplyDrafts), built on first use:
-        importing the reply library's modules costs ~25 ms the first frame does not need."""
-        if self._reply_drafts is None:
-            from console.reply_drafts import ReplyDrafts
+        """Draft replies in this database (console.reply_drafts.ReplyDrafts)."""
+        return self.services.replies.drafts
 
-            self._reply_drafts = ReplyDrafts(self.db, self.clock)
-        return self._reply_drafts
+    def open_case(self, case_id: int, replace: bool = False) -> None:
+        """Show a case; `replace`: in place of the current screen (the new-case form)."""
+        from console.screens.case import CaseScreen
 
-    def push_screen(self, screen, *args, **kwargs):
-        # A screen's module is imported by the time it is pushed: point it at the shop
-        # folder before the screen mounts and loads anything.
-        self._point_screens_at_home()
-        return super().push_screen(screen, *args, **kwargs)
+        if replace:
+            self.switch_screen(CaseScreen(case_id))
+        else:
+            self.push_screen(CaseScreen(case_id))
 
-    def _point_screens_at_home(self) -> None:
-        """The picker's and the wizard's module-level loaders read the shop folder's files
-        (else the shipped ones) and the drafts in this database. Set once their modules are
-        imported (by push_screen and the warm-up), not by importing them here: the wizard's
-        costs ~55 ms, too much before the first frame."""
-        wizard = sys.modules.get("console.screens.wizard")
-        if wizard is not None:
-            import console.screens.phrases  # noqa: F401 - the wizard shows the picker library's titles
-        phrases = sys.modules.get("console.screens.phrases")
-        if phrases is not None:
-            phrases.LIBRARY_DIR = self.home.phrases_dir
-            phrases.FORBIDDEN_FILE = self.home.forbidden_file
-            phrases.DRAFTS = self.reply_drafts
-        if wizard is not None:
-            wizard.SOP_DIR = self.home.sop_dir
-            wizard.SOP_CLOCKS = frozenset(self.policy.clocks)
-            wizard.SOP_REFUND_CLOCKS = self.policy.refund_clocks
+    def reply_values(self, detail: CaseDetail | None) -> dict[str, str]:
+        """What a reply's placeholders are filled with for this agent, shop and case."""
+        from console.reply_values import case_values
+
+        return case_values(detail, agent=self.agent, policy=self.policy, sop=self.services.sop,
+                           shop_name=self.shop_name, return_address=self.return_address)
 
     def _named(self, name: str | None) -> None:
         """First start: remember the typed name on this computer, then open the queue."""
@@ -184,7 +167,7 @@ class AftersalesApp(App[None]):
             self.notify(f"{exc.message}\n这次先用这个名字, 下次启动还会再问。", markup=False,
                         severity="warning", timeout=10)
         self.agent = name
-        self.reader = QueueReader(self.db, name)
+        self.services.as_agent(name)
         self._start()
 
     def _start(self) -> None:
@@ -199,12 +182,11 @@ class AftersalesApp(App[None]):
     @work(thread=True, exit_on_error=False, group="journal")
     def _replay_journal(self) -> None:
         from console.journal import replay
-        from console.notes import Notes
 
         restored: list[str] = []
         error = ""
         try:
-            restored = replay(self.journal, Notes(self.cases))
+            restored = replay(self.journal, self.services.notes)
         except StoreError as exc:
             error = exc.message
         except Exception as exc:  # noqa: BLE001 - never a traceback; the file stays for next time
@@ -224,13 +206,12 @@ class AftersalesApp(App[None]):
                         markup=False, severity="warning", timeout=15)
 
     def _open_screens(self) -> None:
-        from console.handover import Handovers
         from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
 
         self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
-        handovers = Handovers(self.cases)
+        handovers = self.services.handovers
         try:
             handovers.start_shift(self.agent)
             unread = handovers.unread_for(self.agent)
@@ -250,7 +231,7 @@ class AftersalesApp(App[None]):
         # The new-case form is where the 30-second first reply starts: build it once while the
         # agent reads the queue, so even its first opening is as quick as the later ones.
         if self.tick_seconds:
-            self.set_timer(1.2, self._warm_new_case)
+            self.set_timer(1.2, self.warm_new_case)
 
     # ---- the terminal closed, the process told to end ----------------------------------
 
@@ -296,10 +277,15 @@ class AftersalesApp(App[None]):
             lost += result is False
         return saved, lost
 
-    async def _warm_new_case(self) -> None:
+    async def warm_new_case(self) -> None:
+        """Skipped unless the agent is idle on the queue: a key pressed meanwhile would reach
+        the form instead of the queue."""
         from console.screens.new_case import warm_new_case
+        from console.screens.queue import QueueScreen
 
-        await warm_new_case(self)
+        screen = self.screen
+        if isinstance(screen, QueueScreen) and screen.focused is screen.table:
+            await warm_new_case(self)
 
     def get_driver_class(self):
         """Textual's driver for this terminal, reading bracketed pastes with `PasteSafeParser`
@@ -315,15 +301,14 @@ class AftersalesApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_phrases(self) -> None:
-        """Load the reply library and its pinyin index off the UI thread, so the picker opens at once."""
-        from console.screens.phrases import library_and_index
-
-        self._point_screens_at_home()
+        """Load the reply library, its pinyin index and the SOP trees off the UI thread, so the
+        picker and the wizard open at once."""
         try:
-            library_and_index()
+            self.services.replies.get()
+            self.services.sop.get()
         except Exception as exc:  # noqa: BLE001 - the picker reports a broken library itself
-            self.log.error(f"reply library: {exc!r}")
-            log.warning("话术库预载失败", exc_info=exc_info(exc))
+            self.log.error(f"libraries: {exc!r}")
+            log.warning("话术库或SOP预载失败", exc_info=exc_info(exc))
 
     @property
     def is_supervisor(self) -> bool:

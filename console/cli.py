@@ -14,20 +14,6 @@ from console.identity import IdentityError
 log = logging.getLogger("console.cli")
 
 
-def agent_name(arg: str | None, remembered_file=None) -> str | None:
-    """--agent, else AFTERSALES_AGENT, else the name remembered on this computer; None: ask.
-
-    Never the operating-system account (often `root` or `administrator`).
-    IdentityError for a bad name or an unreadable remembered-name file.
-    """
-    from console.identity import check_name, remembered_name
-
-    given = arg if arg is not None else os.environ.get("AFTERSALES_AGENT")
-    if given is not None and given.strip():
-        return check_name(given)
-    return remembered_name(remembered_file)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aftersales", description="售后工作台 · after-sales console")
     parser.add_argument("--home", metavar="DIR",
@@ -160,14 +146,18 @@ def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
             return 2
         print(f"{name} 的角色: {args.role}")
         return 0
+    from console.identity import agent_name
+
     agent = agent_name(args.agent)  # None: the console asks on first start
     if args.command == "demo":
         return _demo(db, policy, agent, args)
 
     from console.app import AftersalesApp
+    from console.services import build_services
 
     shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
-    app = AftersalesApp(db, policy, agent, offer_demo=not args.no_demo_offer, shop_name=shop, home=home)
+    services = build_services(db, policy, home=home, agent=agent or "")
+    app = AftersalesApp(services, agent, offer_demo=not args.no_demo_offer, shop_name=shop)
     app.run()
     # After an unexpected exception the app has printed a calm message with the log's path.
     return app.return_code or 0

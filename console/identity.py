@@ -88,3 +88,15 @@ def remember_name(name: str, path: Path | None = None) -> Path:
     except OSError as exc:
         raise IdentityError(f"无法保存客服名字到 {path}: {exc.strerror or exc}") from None
     return path
+
+
+def agent_name(arg: str | None, remembered_file=None) -> str | None:
+    """--agent, else AFTERSALES_AGENT, else the name remembered on this computer; None: ask.
+
+    Never the operating-system account (often `root` or `administrator`).
+    IdentityError for a bad name or an unreadable remembered-name file.
+    """
+    given = arg if arg is not None else os.environ.get("AFTERSALES_AGENT")
+    if given is not None and given.strip():
+        return check_name(given)
+    return remembered_name(remembered_file)

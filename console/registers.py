@@ -119,11 +119,11 @@ def check_values(reg: Register, values: dict[str, str], policy: Policy, now: dat
 
 
 class Registers:
-    def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
+    def __init__(self, db: Database, policy: Policy, clock: Clock, cases: Cases | None = None) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
-        self.cases = Cases(db, policy, clock)  # a row about a case is a change of the case
+        self.cases = cases or Cases(db, policy, clock)  # a row about a case is a change of the case
 
     def _checked(self, key: str, values: dict[str, str]) -> tuple[Register, dict, datetime]:
         """The register, the cleaned values and now; RegisterError before any write."""

@@ -5,8 +5,9 @@ import sys
 
 import pytest
 
-from console.cli import agent_name, main
+from console.cli import main
 from console.db import open_database, resolve_url
+from console.identity import agent_name
 from console.queue import QueueFilter, QueueReader
 from tests.conftest import T0
 

@@ -59,13 +59,12 @@ def test_a_delivery_estimate_is_never_invented(policy):
 
 
 async def test_case_values_keep_the_buyer_id_out_of_the_buyers_name(db, policy, clock, cases):
-    from console.screens.phrases import case_values
 
     case = cases.create(CaseDraft(buyer_id="tb8812345", kind="payment", channel="phone",
                                   product="保湿面霜"), "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE):
-        values = case_values(app, case.id)
+        values = app.reply_values(app.cases.get(case.id))
         opening = fill(load_library().get("payment.self_opening").text, values)
     assert values["buyer_id"] == "tb8812345" and values["product"] == "保湿面霜"
     assert "tb8812345" not in opening and "请问是【待填:称呼】吗" in opening
@@ -79,7 +78,7 @@ async def test_case_values_keep_the_buyer_id_out_of_the_buyers_name(db, policy, 
     cases.start_clock(case.id, "unpaid_close", "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE):
-        values = case_values(app, case.id)
+        values = app.reply_values(app.cases.get(case.id))
     assert values["buyer_name"] == "王女士"
     assert "请问是王女士吗" in fill(load_library().get("payment.self_opening").text, values)
     assert values["promise_time"] == "11月23日 13:00"

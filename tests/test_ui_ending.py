@@ -15,7 +15,7 @@ from console.app import AftersalesApp
 from console.home import Home
 from console.intake import CaseDraft
 from console.notes import Notes, place_of
-from tests.ui_helpers import settle, type_text
+from tests.ui_helpers import make_app, settle, type_text
 
 SIZE = (140, 40)
 
@@ -34,7 +34,7 @@ class CrashingApp(AftersalesApp):
 
 
 def _app(cls, db, policy, clock, home):
-    return cls(db, policy, "小王", clock=clock, tick_seconds=0, offer_demo=False, home=home)
+    return make_app(db, policy, clock, home=home, cls=cls)
 
 
 async def _into_notes(pilot, app):

@@ -238,7 +238,7 @@ async def test_the_description_shows_without_scrolling_at_100x30(db, policy, clo
 
 
 async def test_the_form_is_built_unseen_after_start_with_the_saved_draft(db, policy, clock):
-    from console.screens.new_case import SCREEN_NAME, warm_new_case
+    from console.screens.new_case import SCREEN_NAME
     from console.screens.queue import QueueScreen
 
     app = make_app(db, policy, clock)
@@ -246,7 +246,7 @@ async def test_the_form_is_built_unseen_after_start_with_the_saved_draft(db, pol
         await settle(pilot)
         # The agent's half-filled form from before the console was closed.
         Notes(app.cases).save_draft("小王", "new_case", '{"buyer_id": "快乐的小猪", "paste": "想换L码"}')
-        await warm_new_case(app)
+        await app.warm_new_case()
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)  # nothing was shown
         form = app.get_screen(SCREEN_NAME)
@@ -260,5 +260,5 @@ async def test_the_form_is_built_unseen_after_start_with_the_saved_draft(db, pol
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("slash")  # typing a search
-        await warm_new_case(app)
+        await app.warm_new_case()
         assert not app.is_screen_installed(SCREEN_NAME)

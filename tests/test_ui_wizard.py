@@ -67,7 +67,6 @@ async def test_full_run_applies_the_outcome_and_the_queue_shows_its_timer(db, po
 
 
 async def test_compensation_above_the_cap_is_blocked(db, policy, clock, cases):
-    from console.screens.wizard import sop_library
     from console.sop import Walk
 
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="exchange", channel="phone"), "小王")
@@ -77,7 +76,7 @@ async def test_compensation_above_the_cap_is_blocked(db, policy, clock, cases):
         await settle(pilot)
         screen = app.screen
         # Walk to any outcome that offers compensation, as the engine allows.
-        flow = sop_library().flows["exchange"]
+        flow = app.services.sop.get().flows["exchange"]
         target = next(n for n in flow.nodes.values() if n.outcome and n.outcome.compensation)
         screen.walk = _walk_to(Walk.start(flow), target.id)
         screen._paint()  # noqa: SLF001
@@ -210,13 +209,12 @@ async def test_a_refusal_is_shown_above_the_keys_with_its_field_focused_at_80x24
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="complaint", channel="phone"), "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        from console.screens.wizard import sop_library
         from console.sop import Walk
 
         app.push_screen(WizardScreen(case.id, "complaint"))
         await settle(pilot)
         screen = app.screen
-        flow = sop_library().flows["complaint"]
+        flow = app.services.sop.get().flows["complaint"]
         screen.walk = _walk_to(Walk.start(flow), "done_compensation")
         screen._paint()  # noqa: SLF001
         await settle(pilot)
@@ -238,20 +236,18 @@ async def test_a_refusal_is_shown_above_the_keys_with_its_field_focused_at_80x24
 
 
 async def test_the_agreed_amount_fills_the_replies(db, policy, clock, cases):
-    from console.screens.phrases import case_values
     from console.sop import Money
     from console.wizard import apply_outcome
 
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="complaint", channel="phone", product="保湿面霜"), "小王")
-    from console.screens.wizard import sop_library
     from console.sop import Walk
 
-    walk = _walk_to(Walk.start(sop_library().flows["complaint"]), "done_compensation")
-    apply_outcome(cases, case.id, walk.outcome, walk.path, "小王", "m", money=Money("20", "100"))
     app = make_app(db, policy, clock)
+    walk = _walk_to(Walk.start(app.services.sop.get().flows["complaint"]), "done_compensation")
+    apply_outcome(cases, case.id, walk.outcome, walk.path, "小王", "m", money=Money("20", "100"))
     app.return_address = "浙江省杭州市余杭区某某路1号 售后部 0571-00000000"
     async with app.run_test(size=SIZE):
-        values = case_values(app, case.id)
+        values = app.reply_values(app.cases.get(case.id))
     assert values["amount"] == "20" and values["product"] == "保湿面霜"
     assert values["solution"] == walk.outcome.summary
     assert values["return_address"].startswith("浙江省杭州市")
@@ -281,7 +277,6 @@ async def test_tab_goes_round_the_fields_so_typing_never_hits_a_key(db, policy, 
 
 async def test_a_refusal_asks_whether_it_is_done_in_qianniu(db, policy, clock, cases):
     from console.screens.dialogs import ConfirmDialog
-    from console.screens.wizard import sop_library
     from console.sop import Walk
 
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund", channel="phone"), "小王")
@@ -290,7 +285,7 @@ async def test_a_refusal_asks_whether_it_is_done_in_qianniu(db, policy, clock, c
         app.push_screen(WizardScreen(case.id, "refund"))
         await settle(pilot)
         screen = app.screen
-        screen.walk = _walk_to(Walk.start(sop_library().flows["refund"]), "shipped_keep")
+        screen.walk = _walk_to(Walk.start(app.services.sop.get().flows["refund"]), "shipped_keep")
         screen._paint()  # noqa: SLF001
         await settle(pilot)
         assert "应用时会问你是否已在千牛操作" in app.export_screenshot().replace("&#160;", " ")
@@ -306,7 +301,6 @@ async def test_a_refusal_asks_whether_it_is_done_in_qianniu(db, policy, clock, c
 
 
 async def test_the_promise_and_the_automatic_receipt_are_typed_on_the_outcome(db, policy, clock, cases):
-    from console.screens.wizard import sop_library
     from console.sop import Walk
 
     case = cases.create(CaseDraft(buyer_id="阿狸", kind="logistics", channel="phone"), "小王")
@@ -315,7 +309,7 @@ async def test_the_promise_and_the_automatic_receipt_are_typed_on_the_outcome(db
         app.push_screen(WizardScreen(case.id, "logistics"))
         await settle(pilot)
         screen = app.screen
-        screen.walk = _walk_to(Walk.start(sop_library().flows["logistics"]), "hard_courier_chase")
+        screen.walk = _walk_to(Walk.start(app.services.sop.get().flows["logistics"]), "hard_courier_chase")
         screen._paint()  # noqa: SLF001
         await settle(pilot)
         promise, receipt = screen.query_one("#wiz-promise", Input), screen.query_one("#wiz-receipt", Input)
@@ -353,9 +347,7 @@ async def test_opening_the_wizard_never_overwrites_the_saved_progress(db, policy
     Notes(cases).save_draft("小王", draft_place(case.id), saved.replace('"return"', '"nosuch"', 1))
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        import console.screens.wizard as wizard_screen
-
-        library = wizard_screen.sop_library()
+        library = app.services.sop.get()
         library.unavailable["nosuch"] = "测试: 文件有误"
         try:
             app.push_screen(WizardScreen(case.id))

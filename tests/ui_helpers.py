@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from console.app import AftersalesApp
+from console.services import build_services
 
 
-def make_app(db, policy, clock, agent="小王", offer_demo=False, home=None, **kwargs) -> AftersalesApp:
+def make_app(db, policy, clock, agent="小王", offer_demo=False, home=None, cls=AftersalesApp,
+             **kwargs) -> AftersalesApp:
+    """The app as `aftersales` builds it, on the test's database, policy, frozen clock and
+    shop folder (default: the per-user one, a temp folder under the tests)."""
+    services = build_services(db, policy, clock, home, agent=agent or "")
     # tick_seconds=0: no real interval; tests advance the clock and call app.tick().
-    return AftersalesApp(db, policy, agent, clock=clock, tick_seconds=0, offer_demo=offer_demo,
-                         home=home, **kwargs)
+    return cls(services, agent, tick_seconds=0, offer_demo=offer_demo, **kwargs)
 
 
 async def settle(pilot) -> None:

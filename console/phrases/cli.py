@@ -185,6 +185,6 @@ def _approve_stored(reply_id: str, rules, force: bool, args: argparse.Namespace,
 
 def _approver(args: argparse.Namespace) -> str:
     """Who approves from the shell: --agent, AFTERSALES_AGENT or this computer's name."""
-    from console.cli import agent_name
+    from console.identity import agent_name
 
     return agent_name(getattr(args, "agent", None)) or "命令行 (command line)"

@@ -287,6 +287,11 @@ class CaseScreen(Screen[None]):
         app.push_screen(ChoiceDialog(f"{word}前,这些还开着:\n{lines}", options),
                         lambda choice: choice and go(choice))
 
+    def on_wizard_screen_applied(self, message) -> None:
+        """Back from the wizard (console/screens/wizard.py WizardScreen.Applied)."""
+        if message.resolved and message.case_id == self.case_id:
+            self.call_after_refresh(self.ask_satisfaction)
+
     def ask_satisfaction(self) -> None:
         """Resolving closes the loop: ask the buyer's satisfaction first."""
         from console.screens.dialogs import ChoiceDialog, PromptDialog

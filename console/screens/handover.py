@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Label, Static, TextArea
 
 from console.db import StoreError
 from console.handover import LISTED, NOTE_DRAFT, Handovers, HandoverSummary
-from console.notes import Notes
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
 from console.units import qty
@@ -58,7 +57,7 @@ class HandoverScreen(Screen[None]):
 
     @property
     def service(self) -> Handovers:
-        return Handovers(self.app.cases)
+        return self.app.services.handovers
 
     def compose(self) -> ComposeResult:
         yield Static(id="handover-title")
@@ -78,7 +77,7 @@ class HandoverScreen(Screen[None]):
 
     def _load_note(self) -> None:
         try:
-            saved = Notes(self.app.cases).draft(self.app.agent, NOTE_DRAFT)
+            saved = self.app.services.notes.draft(self.app.agent, NOTE_DRAFT)
         except StoreError:
             saved = ""
         area = self.query_one("#handover-note", TextArea)
@@ -316,7 +315,7 @@ class HandoverInbox(Screen[None]):
 
     def action_acknowledge(self) -> None:
         app = self.app
-        app.write(lambda: Handovers(app.cases).acknowledge(self.handover_id, app.agent),
+        app.write(lambda: app.services.handovers.acknowledge(self.handover_id, app.agent),
                   lambda _h: (app.notify("交接已确认"), app.pop_screen()))
 
     def action_copy(self) -> None:

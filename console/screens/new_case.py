@@ -30,7 +30,6 @@ from console.intake import (
     pick_from_paste,
     validate_draft,
 )
-from console.notes import Notes
 from console.textsafe import inert
 from console.vocab import CHANNELS, KINDS
 from console.widgets.choice import Choice
@@ -60,14 +59,8 @@ def _error_row(*names: str) -> ComposeResult:
 
 async def warm_new_case(app: App) -> None:
     """Build and lay out the form once, unseen (no frame is drawn between showing and hiding
-    it), so that `n` only shows it. Skipped unless the agent is idle on the queue: a key
-    pressed meanwhile would reach the form instead of the queue."""
-    from console.screens.queue import QueueScreen
-
-    screen = app.screen
-    if app.is_screen_installed(SCREEN_NAME) or not isinstance(screen, QueueScreen):
-        return
-    if screen.focused is not screen.table:
+    it), so that `n` only shows it. The app calls it while the agent is idle on the queue."""
+    if app.is_screen_installed(SCREEN_NAME):
         return
     app.install_screen(NewCaseScreen(), SCREEN_NAME)
     with app.batch_update():
@@ -171,7 +164,7 @@ class NewCaseScreen(Screen[None]):
         """The saved draft and the agents' names (never the shop's buyer), off the UI thread."""
         app = self.app
         try:
-            body = Notes(app.cases).draft(app.agent, DRAFT_PLACE)
+            body = app.services.notes.draft(app.agent, DRAFT_PLACE)
             saved = json.loads(body) if body else {}
         except (StoreError, ValueError):
             saved = {}
@@ -366,13 +359,11 @@ class NewCaseScreen(Screen[None]):
         self._saving = True
 
         def done(case) -> None:
-            from console.screens.case import CaseScreen
-
             self._saving = False
             self._reset()
             self._forget_draft()
             app.notify(f"已创建工单 #{case.id}", markup=False)
-            app.switch_screen(CaseScreen(case.id))
+            app.open_case(case.id, replace=True)
 
         def failed(message: str) -> None:
             # The form stays as it is: nothing typed is lost.

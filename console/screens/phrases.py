@@ -14,116 +14,20 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from console.phrases import (
     CATEGORIES,
-    DEFAULT_FORBIDDEN,
-    DEFAULT_LIBRARY,
     ForbiddenListError,
-    Library,
     Reply,
     Result,
-    Rule,
-    SearchIndex,
-    clock_values,
-    default_rules,
     describe,
     fill,
     find_forbidden,
     has_markers,
-    load_library,
 )
+from console.reply_values import boost_for
 from console.textsafe import inert
 from console.units import qty
 from console.widgets.keybar import KeyBar
 
 SHOWN = 30
-# Where the reply files and the forbidden list are read from, and the drafts stored in the
-# database: the app sets these at start from the shop folder (else the shipped defaults).
-# Nothing here writes into the program's files; drafts go to the database.
-LIBRARY_DIR = DEFAULT_LIBRARY
-FORBIDDEN_FILE = DEFAULT_FORBIDDEN
-DRAFTS = None  # console.reply_drafts.ReplyDrafts of the running app
-_cache: dict[str, object] = {}
-
-
-def library_and_index(reload: bool = False) -> tuple[Library, SearchIndex]:
-    """The reply library (the files plus the drafts in the database) and its search index.
-
-    The files are read once per run (`reload` reads them again); the index, pinyin included,
-    is rebuilt only when the stored drafts changed: another console added or approved one.
-    """
-    if reload or "files" not in _cache or _cache.get("dir") != LIBRARY_DIR:
-        _cache["files"] = load_library(LIBRARY_DIR)
-        _cache["dir"] = LIBRARY_DIR
-        _cache.pop("key", None)
-    files: Library = _cache["files"]  # type: ignore[assignment]
-    stored = _stored_drafts()
-    key = (id(files), tuple((r.id, r.status) for r in stored))
-    if _cache.get("key") != key:
-        lib = Library(replies=files.replies + stored, problems=files.problems, root=files.root,
-                      files=files.files)
-        _cache["lib"], _cache["index"], _cache["key"] = lib, SearchIndex(lib.replies), key
-    return _cache["lib"], _cache["index"]  # type: ignore[return-value]
-
-
-def _stored_drafts() -> list[Reply]:
-    from console.db import StoreError
-
-    if DRAFTS is None:
-        return []
-    try:
-        return DRAFTS.replies()
-    except StoreError:
-        return []  # a locked database: the files still work; drafts come back next time
-
-
-def forbidden_rules() -> tuple[Rule, ...]:
-    """The shop's forbidden list (else the shipped one); ForbiddenListError if unusable."""
-    return default_rules(FORBIDDEN_FILE)
-
-
-def case_values(app, case_id: int | None) -> dict[str, str]:
-    """Placeholder values from everything the case and the wizard know; what nobody knows yet
-    stays a visible 【待填】 marker. Each value comes from its own source only: the buyer's
-    name (称呼) from the case's buyer_name, never the buyer ID; a promise time only from a
-    promise to the buyer, a platform deadline only from a platform clock; a delivery
-    estimate from nowhere (the agent types what the courier said)."""
-    values = {"agent_name": app.agent}
-    if app.shop_name:
-        values["shop_name"] = app.shop_name
-    address = getattr(app, "return_address", "")
-    if address:
-        values["return_address"] = address
-    if case_id is None:
-        return values
-    detail = app.cases.get(case_id)
-    c = detail.case
-    values.update(buyer_id=c.buyer_id, buyer_name=c.buyer_name or "", order_no=c.order_no or "",
-                  product=c.product, amount=c.agreed_amount or "")
-    values.update(clock_values(detail.deadlines, app.policy))
-    outcome = _outcome_of(c.sop_step)
-    if outcome is not None:
-        values["solution"] = outcome.summary
-    return values
-
-
-def _outcome_of(step: str | None):
-    """The SOP outcome a case was last decided by, if its tree still has it."""
-    if not step:
-        return None
-    from console.screens.wizard import sop_library
-
-    flow_id, _, node_id = step.partition(".")
-    flow = sop_library().flows.get(flow_id)
-    node = flow.nodes.get(node_id) if flow else None
-    return node.outcome if node is not None else None
-
-
-def boost_for(case_step: str | None, lib: Library) -> list[str]:
-    """Replies linked to the case's current SOP step: those the step names, then those naming it."""
-    if not case_step:
-        return []
-    outcome = _outcome_of(case_step)
-    named = list(outcome.replies) if outcome is not None else []
-    return list(dict.fromkeys(named + lib.for_step(case_step)))
 
 
 class QueryInput(Input):
@@ -188,10 +92,11 @@ class PhrasePicker(Screen[None]):
         self._opening = False
         app = self.app
         self.parts = []
-        self.lib, self.index = library_and_index()
-        self.values = case_values(app, self.case_id)
-        step = app.cases.get(self.case_id).case.sop_step if self.case_id is not None else None
-        self.boost = boost_for(step, self.lib)
+        self.lib, self.index = app.services.replies.get()
+        detail = app.cases.get(self.case_id) if self.case_id is not None else None
+        self.values = app.reply_values(detail)
+        step = detail.case.sop_step if detail is not None else None
+        self.boost = boost_for(step, self.lib, app.services.sop)
         self.usage = self._usage()
         title = Text.assemble((" 话术 ", "bold reverse"))
         if self.case_id is not None:
@@ -207,10 +112,8 @@ class PhrasePicker(Screen[None]):
         self._search("")
 
     def _usage(self):
-        from console.replies import Replies
-
         try:
-            return Replies(self.app.cases).usage()
+            return self.app.services.copies.usage()
         except Exception:  # noqa: BLE001 - usage only orders results; never block the picker
             return {}
 
@@ -344,7 +247,7 @@ class PhrasePicker(Screen[None]):
             self._do_copy(replies, text, edited)
 
     def _do_copy(self, replies: list[Reply], text: str, edited: bool) -> None:
-        from console.replies import Replies, version_of
+        from console.replies import version_of
 
         app = self.app
         case_id = self.case_id
@@ -354,7 +257,7 @@ class PhrasePicker(Screen[None]):
                 return  # the text is on screen to copy by hand; nothing recorded as sent
             ids = [r.id for r in replies]
             versions = [version_of(r.text) for r in replies]
-            app.write(lambda: Replies(app.cases).record_copy(case_id, ids, versions, text, app.agent, edited),
+            app.write(lambda: app.services.copies.record_copy(case_id, ids, versions, text, app.agent, edited),
                       self._after_copy)
 
         app.copy_text(text, copied)
@@ -372,7 +275,7 @@ class PhrasePicker(Screen[None]):
     def action_new_draft(self) -> None:
         def added(reply_id: str | None) -> None:
             if reply_id:
-                self.lib, self.index = library_and_index()
+                self.lib, self.index = self.app.services.replies.get()
                 self._search(self.query_one("#pp-query", Input).value)
                 self.app.notify(f"已新增草稿 {reply_id},等主管审核", markup=False)
 
@@ -388,7 +291,7 @@ class PhrasePicker(Screen[None]):
         if reply is None or reply.approved or not app.is_supervisor:
             return
         try:
-            rules = forbidden_rules()
+            rules = self.app.services.replies.forbidden_rules()
         except ForbiddenListError as exc:
             app.notify(f"禁用语列表有误, 无法审核: {exc}", markup=False, severity="error")
             return
@@ -405,7 +308,7 @@ class PhrasePicker(Screen[None]):
             app.write(job, lambda failure: self._approved(reply.id, failure))
             return
         try:
-            approve(reply.id, LIBRARY_DIR, rules=rules)
+            approve(reply.id, app.services.replies.directory, rules=rules)
         except ApproveError as exc:
             self._approved(reply.id, _approve_failure(exc))
             return
@@ -418,7 +321,7 @@ class PhrasePicker(Screen[None]):
         if failure:
             self.app.notify(failure, markup=False, severity="error", timeout=10)
             return
-        self.lib, self.index = library_and_index(reload=reload)
+        self.lib, self.index = self.app.services.replies.get(reload=reload)
         self._search(self.query_one("#pp-query", Input).value)
         self.app.notify(f"已审核通过 {reply_id}", markup=False)
 
@@ -459,7 +362,7 @@ class EditReplyDialog(ModalScreen[str | None]):
         if not text:
             return
         try:
-            hits = find_forbidden(text, forbidden_rules())
+            hits = find_forbidden(text, self.app.services.replies.forbidden_rules())
         except ForbiddenListError as exc:
             self.app.notify(f"禁用语列表有误,无法检查: {exc}", markup=False, severity="error")
             hits = []
@@ -521,7 +424,7 @@ class NewDraftDialog(ModalScreen[str | None]):
 
         text = self.query_one("#draft-text", TextArea).text
         try:
-            rules = forbidden_rules()
+            rules = self.app.services.replies.forbidden_rules()
         except ForbiddenListError:
             rules = ()
         hits = find_forbidden(text, rules)

@@ -154,12 +154,11 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def _refresh_counts(self) -> None:
-        from console.handover import Handovers
 
         app = self.app
         try:
             counts = app.reader.counts(app.now(), total=self._open_total)
-            handovers = Handovers(app.cases)
+            handovers = app.services.handovers
             crew = (len(handovers.unread_for(app.agent)), handovers.on_shift())
         except Exception:  # noqa: BLE001 - header figures wait for the next round
             return
@@ -230,9 +229,7 @@ class QueueScreen(Screen[None]):
 
     @on(CaseTable.Opened)
     def _open(self, event: CaseTable.Opened) -> None:
-        from console.screens.case import CaseScreen
-
-        self.app.push_screen(CaseScreen(event.case_id))
+        self.app.open_case(event.case_id)
 
     def action_notes(self) -> None:
         toggle_notes(self.query_one(NotesPane), self.table)
@@ -243,10 +240,9 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(HandoverScreen())
 
     def action_inbox(self) -> None:
-        from console.handover import Handovers
         from console.screens.handover import HandoverInbox
 
-        unread = Handovers(self.app.cases).unread_for(self.app.agent)
+        unread = self.app.services.handovers.unread_for(self.app.agent)
         if not unread:
             self.app.notify("没有未读的交接")
             return

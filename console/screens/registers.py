@@ -79,7 +79,7 @@ class RegistersScreen(Screen[None]):
     @property
     def service(self) -> Registers:
         app = self.app
-        return Registers(app.db, app.policy, app.clock)
+        return app.services.registers
 
     def compose(self) -> ComposeResult:
         yield Static(id="reg-title")
@@ -230,7 +230,7 @@ class RegisterForm(ModalScreen[bool]):
                 label.update(Text(message))
                 label.add_class("-shown")
             return
-        svc = Registers(app.db, app.policy, app.clock)
+        svc = app.services.registers
         key, entry, case_id = self.reg.key, self.entry, self.case_id
 
         def job():

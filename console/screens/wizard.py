@@ -11,12 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from console.db import StoreError
-from console.notes import Notes
-from console.sop import DEFAULT_DIR, GOODS_RETURN, Flow, Library, Walk, load_library
+from console.sop import GOODS_RETURN, Flow, Walk
 from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
 from console.widgets.draft_keeper import DraftKeeper
@@ -30,28 +30,17 @@ from console.widgets.outcome_form import DUE_FIELDS, FieldInput, OutcomeForm
 def draft_place(case_id: int) -> str:
     return f"wizard:{case_id}"
 
-_library: Library | None = None
-# Where the trees are read from and which clock kinds exist: the app sets both at start
-# from the shop folder and its policy (mirrors LIBRARY_DIR in screens/phrases.py).
-SOP_DIR = DEFAULT_DIR
-SOP_CLOCKS: frozenset[str] | None = None
-SOP_REFUND_CLOCKS: dict[str, tuple[str, ...]] | None = None
-
-
-def sop_library(reload: bool = False) -> Library:
-    """The SOP trees, loaded once per run (a broken file leaves only its flow unavailable)."""
-    global _library
-    if _library is None or reload or _library.directory != SOP_DIR:
-        _library = load_library(SOP_DIR, clocks=SOP_CLOCKS, refund_clocks=SOP_REFUND_CLOCKS)
-    return _library
-
-
-def flow_for_kind(library: Library, kind: str | None) -> Flow | None:
-    return next((f for f in library.flows.values() if f.case_kind == kind), None)
-
-
 class WizardScreen(Screen[None]):
     HELP_TITLE = "SOP 向导"
+
+    class Applied(Message):
+        """An outcome is on the case; `resolved`: by the SOP the buyer's problem is solved,
+        so the case screen asks the buyer's satisfaction next."""
+
+        def __init__(self, case_id: int | None, resolved: bool) -> None:
+            super().__init__()
+            self.case_id = case_id
+            self.resolved = resolved
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "answer(1)", "选择", key_display="1-9", id="wizard.answer"),
@@ -102,13 +91,13 @@ class WizardScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        library = sop_library()
+        library = self.app.services.sop.get()
         if self.case_id is not None:
             self.detail = self.app.cases.get(self.case_id)
         saved = self._stored_draft()
         flow = library.flows.get(self.flow_id or saved.get("flow") or "")
         if flow is None and self.detail is not None:
-            flow = flow_for_kind(library, self.detail.case.kind)
+            flow = self.app.services.sop.flow_for_kind(self.detail.case.kind)
         if flow is None:
             self.call_after_refresh(self.action_switch_flow)
         else:
@@ -138,7 +127,7 @@ class WizardScreen(Screen[None]):
         if self.case_id is None:
             return {}
         try:
-            body = Notes(self.app.cases).draft(self.app.agent, draft_place(self.case_id))
+            body = self.app.services.notes.draft(self.app.agent, draft_place(self.case_id))
             data = json.loads(body) if body else {}
         except (StoreError, ValueError):
             return {}
@@ -307,7 +296,7 @@ class WizardScreen(Screen[None]):
             ("登记", "、".join(o.registers) or "—"),
             ("开始计时", "、".join(policy.label(t) for t in o.timers) or "—"),
             ("工单", f"类型 {label(KINDS, o.case_kind)} · 状态 {label(STATUSES, o.next_status)}"),
-            ("适用话术", _reply_titles(o.replies) + "  (Ctrl+R 打开话术)" if o.replies else "—"),
+            ("适用话术", self.app.services.replies.titles(o.replies) + "  (Ctrl+R 打开话术)" if o.replies else "—"),
         ]
         if o.refund_status:
             rows.append(("平台退款", f"→ {REFUND_STATUSES[o.refund_status]} (现在就在千牛操作)"))
@@ -328,7 +317,7 @@ class WizardScreen(Screen[None]):
         box.update(out)
         what = "买家申请退款的时间" if any(t.startswith("refund") for t in o.timers) else (
             "下单时间" if "unpaid_close" in o.timers else "计时开始时间")
-        form.show(o, sop_library().rules, self.detail.case if self.detail else None, what)
+        form.show(o, self.app.services.sop.get().rules, self.detail.case if self.detail else None, what)
         if self._restoring and isinstance(self._restoring.get("form"), dict):
             form.restore(self._restoring["form"])
             form.check()
@@ -366,7 +355,7 @@ class WizardScreen(Screen[None]):
         return out
 
     def _cap_percent(self) -> str:
-        return f"{sop_library().rules.compensation_max_ratio * 100:.0f}"
+        return f"{self.app.services.sop.get().rules.compensation_max_ratio * 100:.0f}"
 
     def _error(self, message: str) -> None:
         self.query_one("#wiz-error", Static).update(Text(message, style="bold red") if message else "")
@@ -427,7 +416,7 @@ class WizardScreen(Screen[None]):
     def action_switch_flow(self) -> None:
         from console.screens.dialogs import ChoiceDialog, ConfirmDialog
 
-        library = sop_library()
+        library = self.app.services.sop.get()
         order = list(KINDS)  # logistics, return, exchange, refund, payment, followup, complaint
         flows = sorted(library.flows.values(), key=lambda f: order.index(f.case_kind) if f.case_kind in order else 99)
         options = [(f.id, f.title) for f in flows]
@@ -519,18 +508,17 @@ class WizardScreen(Screen[None]):
         if not allowed:
             from console.sop import check_money
 
-            self._refuse(check_money(w.outcome, form.money(), sop_library().rules).reason, field)
+            self._refuse(check_money(w.outcome, form.money(), self.app.services.sop.get().rules).reason, field)
             return
         outcome, path, memo, money = w.outcome, w.path, self._memo(), form.money()
         if money.amount:
             # What was agreed goes into the memo colleagues read in the order backend.
             memo += f" | 金额: {money.amount} 元"
         facts = w.fact_values()
-        rules = sop_library().rules
+        rules = self.app.services.sop.get().rules
         version = self.detail.case.version if self.detail else None
 
         def done(applied) -> None:
-            from console.screens.case import CaseScreen
             from console.screens.registers import RegisterForm
 
             self._applied = True
@@ -543,8 +531,8 @@ class WizardScreen(Screen[None]):
             # Registers the outcome filled: open a form for the rest of each row.
             for key, row_id in reversed(applied.rows):
                 app.push_screen(RegisterForm.for_row(app, key, row_id))
-            if outcome.next_status == "resolved" and isinstance(screen, CaseScreen):
-                screen.call_after_refresh(screen.ask_satisfaction)
+            # The screen beneath (the case, or the queue) decides what to do next.
+            screen.post_message(self.Applied(self.case_id, resolved=outcome.next_status == "resolved"))
 
         def failed(message: str) -> None:
             self._refuse(message)
@@ -581,14 +569,3 @@ class WizardScreen(Screen[None]):
         if self.walk is not None and self.walk.path and self.case_id is not None:
             self.app.notify("向导进度已保留,下次按 w 接着做", markup=False)
         self.app.pop_screen()
-
-
-def _reply_titles(ids: tuple[str, ...]) -> str:
-    """Reply titles for the outcome; ids when the library cannot be read."""
-    try:
-        from console.screens.phrases import library_and_index
-
-        lib, _ = library_and_index()
-    except Exception:  # noqa: BLE001 - the picker reports a broken library itself
-        return "、".join(ids)
-    return "、".join(r.title if (r := lib.get(i)) else i for i in ids)

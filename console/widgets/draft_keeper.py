@@ -20,7 +20,6 @@ from textual.dom import DOMNode
 from textual.timer import Timer
 
 from console.db import StoreError
-from console.notes import Notes
 
 AUTOSAVE_SECONDS = 0.6
 
@@ -117,7 +116,7 @@ class DraftKeeper:
         with self._lock:
             if seq <= self._written:
                 return
-            Notes(app.cases).save_draft(agent, place, body)
+            app.services.notes.save_draft(agent, place, body)
             self._written = seq
         journal = getattr(app, "journal", None)
         if journal is not None:

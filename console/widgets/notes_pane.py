@@ -74,7 +74,7 @@ class NotesPane(Vertical):
 
     @property
     def notes(self) -> Notes:
-        return Notes(self.app.cases)
+        return self.app.services.notes
 
     def compose(self) -> ComposeResult:
         title = f"沟通记录 #{self.case_id}" if self.case_id is not None else "班次笔记"

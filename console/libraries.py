@@ -1,0 +1,127 @@
+"""The libraries a console works by: the SOP trees and the approved replies (话术).
+
+Built once at start (console/services.py) from the shop folder, read on first use (off the
+UI thread by the app's warm-up) and kept; `reload` reads the files again. Both are safe to
+ask from a worker thread and the UI thread at once. Nothing here imports Textual, and the
+reply and SOP packages are imported on first use: the first frame does not need them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.clock import Clock
+from console.db import Database, StoreError
+from console.sla import Policy
+
+if TYPE_CHECKING:
+    from console.phrases import Library as Replies
+    from console.phrases import Reply, Rule, SearchIndex
+    from console.reply_drafts import ReplyDrafts
+    from console.sop import Flow, Library, Outcome
+
+
+class SopTrees:
+    """The SOP decision trees, checked against the policy's clocks (a broken file leaves only
+    its own flow unavailable)."""
+
+    def __init__(self, directory: Path, policy: Policy | None = None) -> None:
+        self.directory = Path(directory)
+        self.policy = policy
+        self._library: Library | None = None
+        self._lock = threading.Lock()
+
+    def get(self, reload: bool = False) -> Library:
+        from console.sop import load_library
+
+        with self._lock:
+            if self._library is None or reload:
+                policy = self.policy
+                self._library = load_library(
+                    self.directory,
+                    clocks=frozenset(policy.clocks) if policy else None,
+                    refund_clocks=policy.refund_clocks if policy else None,
+                )
+            return self._library
+
+    def flow_for_kind(self, kind: str | None) -> Flow | None:
+        """The flow that handles cases of `kind`, if the trees have one."""
+        return next((f for f in self.get().flows.values() if f.case_kind == kind), None)
+
+    def outcome_of(self, step: str | None) -> Outcome | None:
+        """The outcome a case was last decided by (`flow.node`), if its tree still has it."""
+        if not step:
+            return None
+        flow_id, _, node_id = step.partition(".")
+        flow = self.get().flows.get(flow_id)
+        node = flow.nodes.get(node_id) if flow else None
+        return node.outcome if node is not None else None
+
+
+class ReplyBook:
+    """The approved replies: the files of the shop folder (else the shipped ones) plus the
+    drafts stored in the database, with the search index (pinyin included) over them, and the
+    forbidden-phrase list."""
+
+    def __init__(self, directory: Path, forbidden_file: Path, db: Database, clock: Clock) -> None:
+        self.directory = Path(directory)
+        self.forbidden_file = Path(forbidden_file)
+        self.db = db
+        self.clock = clock
+        self._drafts: ReplyDrafts | None = None
+        self._files: Replies | None = None
+        self._built: tuple[Replies, SearchIndex] | None = None
+        self._key: tuple | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def drafts(self) -> ReplyDrafts:
+        """Draft replies in this database (the one writer of them)."""
+        if self._drafts is None:
+            from console.reply_drafts import ReplyDrafts
+
+            self._drafts = ReplyDrafts(self.db, self.clock)
+        return self._drafts
+
+    def get(self, reload: bool = False) -> tuple[Replies, SearchIndex]:
+        """The library and its index. The files are read once (`reload` reads them again);
+        the index is rebuilt only when the stored drafts changed (another console added or
+        approved one)."""
+        from console.phrases import Library, SearchIndex, load_library
+
+        stored = self._stored_drafts()
+        with self._lock:
+            if self._files is None or reload:
+                self._files = load_library(self.directory)
+                self._key = None
+            files = self._files
+            key = (id(files), tuple((r.id, r.status) for r in stored))
+            if self._built is None or self._key != key:
+                lib = Library(replies=files.replies + stored, problems=files.problems, root=files.root,
+                              files=files.files)
+                self._built, self._key = (lib, SearchIndex(lib.replies)), key
+            return self._built
+
+    def forbidden_rules(self) -> tuple[Rule, ...]:
+        """The shop's forbidden list (else the shipped one); ForbiddenListError if unusable."""
+        from console.phrases import default_rules
+
+        return default_rules(self.forbidden_file)
+
+    def titles(self, ids: Iterable[str]) -> str:
+        """Reply titles for a list of ids; the ids themselves when the library cannot be read."""
+        ids = list(ids)
+        try:
+            lib, _ = self.get()
+        except Exception:  # noqa: BLE001 - the picker reports a broken library itself
+            return "、".join(ids)
+        return "、".join(r.title if (r := lib.get(i)) else i for i in ids)
+
+    def _stored_drafts(self) -> list[Reply]:
+        try:
+            return self.drafts.replies()
+        except StoreError:
+            return []  # a locked database: the files still work; drafts come back next time
