@@ -41,6 +41,8 @@ MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
 # After SIGHUP/SIGTERM the drafts are saved at once; a closed terminal may then refuse the
 # last screen writes and hang the normal exit, so the process ends by force after this long.
 EXIT_GRACE_SECONDS = 5.0
+# How often the watcher is asked whether another console committed.
+POLL_SECONDS = 0.25
 
 log = logging.getLogger("console.app")
 
@@ -91,6 +93,9 @@ class AftersalesApp(App[None]):
         services.as_agent(self.agent)
         self.identity_file = identity_file
         self.watcher = self.db.watcher()
+        self._polling = False
+        self._reads: dict[str, object] = {}
+        self._read_failing = False
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
         self.db_label = _db_label(self.db.url)
@@ -223,6 +228,9 @@ class AftersalesApp(App[None]):
             self.push_screen(HandoverInbox(unread[0].id, len(unread)))
         if self.tick_seconds:
             self.set_interval(self.tick_seconds, self.tick)
+            # Another desk's change shows here within a second: a poll is a microsecond on
+            # SQLite (data_version) and a read of pending notifications on PostgreSQL.
+            self.set_interval(POLL_SECONDS, self.poll_changes)
         # After the first frame, not before it: a full collection takes ~50 ms.
         self.set_timer(1.0, _freeze_startup_objects)
         # After the first frame: the pinyin table and index cost ~50 ms of CPU, and a thread
@@ -439,16 +447,104 @@ class AftersalesApp(App[None]):
             self._show_status(None)
 
     def tick(self) -> None:
-        """Once a second: repaint countdowns; reload if another console committed."""
-        changed = self.watcher.changed()
-        for screen in self.screen_stack:
-            if changed and hasattr(screen, "reload"):
-                screen.reload()
+        """Once a second: repaint countdowns (no database work: the rows are in memory). In
+        tests (no interval timers) it also looks for other consoles' commits."""
+        if not self.tick_seconds:
+            self.poll_changes()
         if hasattr(self.screen, "tick"):
             self.screen.tick()
         elif len(self.screen_stack) > 1 and hasattr(self.screen_stack[-2], "tick"):
             # A dialog over a screen: keep the screen's countdowns alive underneath.
             self.screen_stack[-2].tick()
+
+    # ---- other consoles' commits ----------------------------------------------------
+
+    def poll_changes(self) -> None:
+        """Ask the watcher, in a worker thread, whether anyone committed; every screen hears
+        of it (`DataChanged`). One poll at a time: a slow server never piles them up."""
+        if not self._polling:
+            self._polling = True
+            self._poll_worker()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _poll_worker(self) -> None:
+        try:
+            changes = self.watcher.changes()
+        except Exception as exc:  # noqa: BLE001 - the next poll tries again
+            log.warning("change poll failed: %r", exc)
+            changes = set()
+        self._call_soon(self._polled, changes)
+
+    def _polled(self, changes: set[int] | None) -> None:
+        self._polling = False
+        if changes is None or changes:
+            self.data_changed(None if changes is None else frozenset(changes))
+
+    def data_changed(self, case_ids: frozenset[int] | None = None) -> None:
+        """Tell every screen (dialogs included) that data changed; each decides what to reload."""
+        from console.messages import DataChanged
+
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged(case_ids))
+
+    def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        """`callback(*args)` on the UI thread, from a worker; dropped once the app is closing."""
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app has already stopped
+
+    # ---- database reads off the event loop ---------------------------------------
+
+    def read(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], Any],
+        failed: Callable[[str], Any] | None = None,
+        *,
+        owner: Any = None,
+        key: str | None = None,
+    ) -> None:
+        """Run a read in a worker thread and hand its result to `done` on the UI thread: the
+        screen never waits on the database. `owner`: the widget or screen that asked; its
+        `done` is skipped once it is gone. `key`: a newer read with the same key supersedes
+        one still running (a search per keystroke), whose result is then dropped. A failure
+        is said on the status line (once per spell of failures) and passed to `failed`."""
+        token = object()
+        if key is not None:
+            self._reads[key] = token
+
+        def finish(result: Any, error: str | None) -> None:
+            if key is not None:
+                if self._reads.get(key) is not token:
+                    return
+                del self._reads[key]
+            if owner is not None and not (owner.is_attached and owner.is_running):
+                return
+            if error is None:
+                self._read_failing = False
+                done(result)
+                return
+            if not self._read_failing:
+                self._read_failing = True
+                self.notify(error, markup=False, severity="error", timeout=8)
+            if failed is not None:
+                failed(error)
+
+        def run() -> None:
+            try:
+                result = job()
+            except StoreError as exc:
+                log_cause(log, exc, "读取没有成功")
+                self._call_soon(finish, None, exc.message)
+                return
+            except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
+                log.error("读取时出现意外错误", exc_info=exc_info(exc))
+                self._call_soon(finish, None, f"读取失败: {exc}")
+                return
+            self._call_soon(finish, result, None)
+
+        self.run_worker(run, thread=True, group="reads", exit_on_error=False)
 
     # ---- database writes off the event loop --------------------------------------
 
@@ -478,11 +574,8 @@ class AftersalesApp(App[None]):
         self.call_from_thread(self._write_done, result, done)
 
     def _write_done(self, result, done) -> None:
-        # Our own commit: reload now rather than at the next poll.
-        self.watcher.changed()
-        for screen in self.screen_stack:
-            if hasattr(screen, "reload"):
-                screen.reload()
+        # Our own commit: every screen reloads now rather than at the next poll.
+        self.data_changed(None)
         if done is not None:
             done(result)
 

@@ -228,6 +228,11 @@ class ChangeWatcher:
         assert self._conn is not None
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def changes(self) -> set[int] | None:
+        """What changed since the last call: an empty set for nothing, None for "something,
+        the case ids are not known" (SQLite cannot say which)."""
+        return None if self.changed() else set()
+
     def changed(self) -> bool:
         if self._conn is None:
             return True

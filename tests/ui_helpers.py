@@ -29,3 +29,40 @@ async def settle(pilot) -> None:
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
+
+
+class UIThreadSQL:
+    """Records every SQL statement run on the calling thread (the event loop's, in a Pilot
+    test) while `armed`; the test asserts there were none. A statement's first words and
+    the console frames that ran it say where to look."""
+
+    def __init__(self, db) -> None:
+        import threading
+
+        self.db = db
+        self.thread = threading.get_ident()
+        self.armed = False
+        self.seen: list[str] = []
+
+    def _hook(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG002
+        import threading
+        import traceback
+
+        if self.armed and threading.get_ident() == self.thread:
+            frames = [f"{f.filename.rsplit('/console/', 1)[-1]}:{f.lineno} {f.name}"
+                      for f in traceback.extract_stack() if "/console/" in f.filename]
+            self.seen.append(" ".join(statement.split()[:6]) + "\n    " + "\n    ".join(frames[-6:]))
+
+    def __enter__(self) -> UIThreadSQL:
+        from sqlalchemy import event
+
+        event.listen(self.db.engine, "before_cursor_execute", self._hook)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.db.engine, "before_cursor_execute", self._hook)
+
+    def report(self) -> str:
+        return f"{len(self.seen)} statement(s) on the UI thread:\n" + "\n".join(self.seen[:15])

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from console.cases import CaseDetail, NotFoundError, allowed_statuses
 from console.db import StoreError
+from console.messages import DataChanged
 from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
 from console.vocab import (
@@ -89,6 +90,11 @@ class CaseScreen(Screen[None]):
         self.reload()
 
     # ---- data ------------------------------------------------------------------
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        if message.touches(self.case_id):
+            self.reload()
 
     def reload(self) -> None:
         try:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Label, Static, TextArea
 
 from console.db import StoreError
 from console.handover import LISTED, NOTE_DRAFT, Handovers, HandoverSummary
+from console.messages import DataChanged
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
 from console.units import qty
@@ -94,6 +95,10 @@ class HandoverScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._note_draft.flush()  # the console closing with the note not yet saved
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        self.reload()
 
     def reload(self) -> None:
         self.summary = self.service.summary(self.app.agent)

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console.messages import DataChanged
 from console.models import Note
 from console.sla import shop_time
 from console.textsafe import inert, inert_multiline
@@ -46,6 +47,10 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
         self.query_one("#history-body").focus()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        self.reload()
 
     def reload(self) -> None:
         app = self.app

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from console.db import StoreError
+from console.messages import DataChanged
 from console.queue import QueueCounts, QueueFilter, QueueRow, describe
 from console.sla import shop_time
 from console.textsafe import inert
@@ -114,6 +115,10 @@ class QueueScreen(Screen[None]):
         if not self._read_error:
             self._read_error = True
             self.app.notify(exc.message, markup=False, severity="error", timeout=8)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        self.reload()
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the count and the visible page; keep the cursor on the same case."""

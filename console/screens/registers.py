@@ -12,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from console.messages import DataChanged
 from console.registers import (
     REGISTERS,
     Register,
@@ -93,6 +94,10 @@ class RegistersScreen(Screen[None]):
     def _range(self) -> tuple[date | None, date | None]:
         today = self.app.now().astimezone(self.app.policy.timezone).date()
         return parse_range(self.range_text, today) or (None, None)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        self.reload()
 
     def reload(self) -> None:
         reg = self.register

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from console.db import StoreError
+from console.messages import DataChanged
 from console.sop import GOODS_RETURN, Flow, Walk
 from console.textsafe import inert
 from console.vocab import KINDS, REFUND_STATUSES, STATUSES, label
@@ -110,6 +111,11 @@ class WizardScreen(Screen[None]):
             # Said, not dropped silently: the tree the answers belong to cannot be used now.
             self._error(f"上次的进度在“{gone}”流程,它现在不可用: {library.unavailable[gone]}")
         self._paint()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Someone committed (this console or another)."""
+        if message.touches(self.case_id):
+            self.reload()
 
     def reload(self) -> None:
         """The case changed (here or at another desk): what applying will do may have too."""
