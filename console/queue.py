@@ -19,6 +19,8 @@ from console.models import Case
 from console.vocab import KINDS, STATUSES
 
 DUE_SOON = timedelta(minutes=30)
+# Rows per page read; the screen holds a few pages around its cursor.
+PAGE = 100
 # A search returns at most this many matches from each index before ordering them.
 SEARCH_CAP = 2000
 
@@ -72,6 +74,18 @@ _COLUMNS = (
     Case.created_at, Case.next_due_at, Case.next_warn_at, Case.next_due_kind, Case.version,
     Case.escalated_to, Case.refund_status, Case.platform_intervened,
 )
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """One read of the queue for the screen: how many rows, where the cursor is, and the
+    pages around it."""
+
+    filter: QueueFilter
+    total: int
+    cursor: int
+    pages: dict[int, list[QueueRow]]
+    empty_database: bool  # no cases at all (not only none that match)
 
 
 def _reads(method):
@@ -168,6 +182,24 @@ class QueueReader:
                 .where(Case.is_open.is_(True), Case.next_warn_at <= now, Case.next_due_at >= now)
             ).scalar_one()
         return QueueCounts(total, warning, overdue)
+
+    def view(self, f: QueueFilter, now: datetime, *, near: int = 0, selected: int | None = None,
+             height: int = 50) -> QueueView:
+        """The count, the cursor (kept on `selected` when it is still near `near`) and the
+        pages covering `height` rows either side of it."""
+        total = self.count(f, now)
+        cursor = near
+        if selected is not None and total:
+            pos = self.position(f, now, selected, near)
+            if pos is not None:
+                cursor = pos
+        cursor = max(0, min(cursor, total - 1))
+        pages = {}
+        if total:
+            first, last = max(0, cursor - height) // PAGE, min(total - 1, cursor + height) // PAGE
+            pages = {n: self.page(f, now, n * PAGE, PAGE) for n in range(first, last + 1)}
+        empty = total == 0 and not f.active and not self.has_cases()
+        return QueueView(f, total, cursor, pages, empty)
 
     def position(self, f: QueueFilter, now: datetime, case_id: int, near: int, window: int = 200) -> int | None:
         """Index of `case_id` in the rows around `near`, to keep the cursor on a case that moved."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,7 +14,7 @@ from textual.widgets import Input, Static
 
 from console.db import StoreError
 from console.messages import DataChanged
-from console.queue import QueueCounts, QueueFilter, QueueRow, describe
+from console.queue import PAGE, QueueCounts, QueueFilter, QueueView, describe
 from console.sla import shop_time
 from console.textsafe import inert
 from console.units import qty
@@ -64,7 +65,6 @@ class QueueScreen(Screen[None]):
         self._open_total: int | None = None
         self._unread = 0
         self._resumed_once = False
-        self._read_error = False
         self._on_shift: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -72,7 +72,7 @@ class QueueScreen(Screen[None]):
         yield Static(id="counts")
         yield Input(placeholder="搜索 买家旺旺名 或 订单号 (回车进入列表 · Esc 清除)", id="search")
         yield Static(id="colheader")
-        yield CaseTable(self._fetch, self.app.now, self.app.policy, id="table")
+        yield CaseTable(self._request_page, self.app.now, self.app.policy, id="table")
         yield Static(id="empty")
         yield NotesPane(None, id="notes")
         yield KeyBar()
@@ -85,7 +85,12 @@ class QueueScreen(Screen[None]):
         self.query_one(NotesPane).add_class("-hidden")
         self.query_one("#search").display = False
         self.table.focus()
-        self.reload()
+        # The first frame shows the queue itself, so this one read waits for the database;
+        # every later one runs in a worker.
+        try:
+            self._loaded(self._view(keep_cursor=False), keep_cursor=False)
+        except StoreError as exc:
+            self.app.notify(exc.message, markup=False, severity="error", timeout=8)
         self._refresh_counts()
         self.set_interval(5, self._refresh_counts)
         self._paint_topbar()
@@ -103,58 +108,56 @@ class QueueScreen(Screen[None]):
 
     # ---- data ------------------------------------------------------------------
 
-    def _fetch(self, offset: int, limit: int) -> list[QueueRow]:
-        try:
-            return self.app.reader.page(self.filter, self.app.now(), offset, limit)
-        except StoreError as exc:
-            self._read_failed(exc)
-            return []
-
-    def _read_failed(self, exc: StoreError) -> None:
-        # Once per failure spell, not once per line drawn.
-        if not self._read_error:
-            self._read_error = True
-            self.app.notify(exc.message, markup=False, severity="error", timeout=8)
+    def _request_page(self, generation: int, page_no: int) -> None:
+        """A page the table is about to draw, read in a worker."""
+        app, table = self.app, self.table
+        f, now, reader = self.filter, app.now(), app.reader
+        app.read(lambda: reader.page(f, now, page_no * PAGE, PAGE),
+                 lambda rows: table.set_page(generation, page_no, rows),
+                 lambda _: table.page_failed(generation, page_no), owner=self)
 
     def on_data_changed(self, message: DataChanged) -> None:
-        """Someone committed (this console or another)."""
+        """Someone committed (this console or another): the visible rows may have moved."""
         self.reload()
 
     def reload(self, keep_cursor: bool = True) -> None:
-        """Re-read the count and the visible page; keep the cursor on the same case."""
-        try:
-            self._reload(keep_cursor)
-            self._read_error = False
-        except StoreError as exc:
-            self._read_failed(exc)
+        """Re-read the count and the pages around the cursor in a worker; the table keeps
+        showing what it has until they arrive. `keep_cursor`: stay on the same case (data
+        changed) rather than go to the top (a new filter)."""
+        job = self._view_job(keep_cursor)
+        self.app.read(job, lambda view: self._loaded(view, keep_cursor), owner=self, key="queue")
 
-    def _reload(self, keep_cursor: bool) -> None:
-        app = self.app
+    def _view(self, keep_cursor: bool) -> QueueView:
+        return self._view_job(keep_cursor)()
+
+    def _view_job(self, keep_cursor: bool) -> Callable[[], QueueView]:
+        app, table, reader = self.app, self.table, self.app.reader
+        f, now = self.filter, app.now()
+        near = table.cursor_row if keep_cursor else 0
+        selected = self._selected_id if keep_cursor else None
+        height = max(table.size.height, 40)
+        return lambda: reader.view(f, now, near=near, selected=selected, height=height)
+
+    def _loaded(self, view: QueueView, keep_cursor: bool) -> None:
+        if view.filter != self.filter:
+            return  # a newer filter's read is on its way
         table = self.table
-        now = app.now()
-        near = table.cursor_row
-        table.set_total(app.reader.count(self.filter, now))
-        if self.filter == QueueFilter():
-            self._open_total = table.total  # the same figure the header shows
-        else:
-            self._open_total = None
+        table.show(view.total, view.pages, view.cursor)
+        # The same figure the header shows, when the queue is the open cases.
+        self._open_total = view.total if view.filter == QueueFilter() else None
         if keep_cursor:
             # Called because data changed (not a filter): the header figures may have too.
             self._refresh_counts()
-        if keep_cursor and self._selected_id is not None:
-            pos = app.reader.position(self.filter, now, self._selected_id, near)
-            if pos is not None and pos != table.cursor_row:
-                table.cursor_row = pos
         self._paint_counts()
         self._paint_empty()
-        self.query_one(NotesPane).reload()
-        empty = table.total == 0 and not self.filter.active and not app.reader.has_cases()
-        if empty != self._empty_database:
-            self._empty_database = empty
+        if keep_cursor:
+            self.query_one(NotesPane).reload()
+        if view.empty_database != self._empty_database:
+            self._empty_database = view.empty_database
             self.refresh_bindings()
-        if empty and not self._offered_demo:
+        if view.empty_database and not self._offered_demo:
             self._offered_demo = True
-            if app.offer_demo:
+            if self.app.offer_demo:
                 self._offer_demo()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
@@ -230,7 +233,8 @@ class QueueScreen(Screen[None]):
 
     @on(CaseTable.Highlighted)
     def _remember(self, event: CaseTable.Highlighted) -> None:
-        self._selected_id = event.row.id if event.row else None
+        if event.row is not None:  # None: its page is still on its way
+            self._selected_id = event.row.id
 
     @on(CaseTable.Opened)
     def _open(self, event: CaseTable.Opened) -> None:
@@ -247,11 +251,16 @@ class QueueScreen(Screen[None]):
     def action_inbox(self) -> None:
         from console.screens.handover import HandoverInbox
 
-        unread = self.app.services.handovers.unread_for(self.app.agent)
-        if not unread:
-            self.app.notify("没有未读的交接")
-            return
-        self.app.push_screen(HandoverInbox(unread[0].id, len(unread)))
+        app = self.app
+        handovers, agent = app.services.handovers, app.agent
+
+        def show(unread) -> None:
+            if not unread:
+                app.notify("没有未读的交接")
+                return
+            app.push_screen(HandoverInbox(unread[0].id, len(unread)))
+
+        app.read(lambda: handovers.unread_for(agent), show, owner=self, key="inbox")
 
     def action_registers(self) -> None:
         from console.screens.registers import RegistersScreen
@@ -281,7 +290,8 @@ class QueueScreen(Screen[None]):
 
     def _set_filter(self, f: QueueFilter) -> None:
         self.filter = f
-        self.table.cursor_row = 0
+        self.table.hold()  # the old rows stay until the new ones are read
+        self._paint_counts()
         self.reload(keep_cursor=False)
 
     def action_toggle(self, name: str) -> None:

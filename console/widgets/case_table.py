@@ -1,6 +1,9 @@
 """The queue table: a virtual list drawn line by line (Textual's Line API).
 
-Only the rows on screen are read (one page at a time, through an index) and drawn.
+Only the rows on screen are drawn, from pages of rows the screen reads in a worker thread
+(never on the UI thread): a line whose page has not arrived yet is a dim placeholder, and
+is filled in when it comes. A reload hands over the count, the cursor and the pages around
+it at once (`show`), so the screen never flickers through placeholders for data it had.
 The static part of each row is cached; the countdown is formatted while drawing, so
 the once-a-second tick is a plain `refresh()` of the visible lines.
 """
@@ -24,12 +27,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.models import NO_DEADLINE
-from console.queue import QueueRow
+from console.queue import PAGE, QueueRow
 from console.sla import Policy, format_age, format_countdown, state_at
 from console.textsafe import inert
 from console.vocab import KINDS, STATUSES, label
 
-PAGE = 100
 ESCALATION_MARK = {"senior": "资", "supervisor": "主", "risk_legal": "法"}
 REFUND_ACTIVE = frozenset({"waiting_seller_agree", "waiting_buyer_return", "waiting_seller_confirm"})
 
@@ -147,17 +149,22 @@ class CaseTable(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        fetch: Callable[[int, int], list[QueueRow]],
+        request: Callable[[int, int], None],
         now: Callable[[], datetime],
         policy: Policy,
         *,
         id: str | None = None,
     ) -> None:
+        """`request(generation, page_no)`: read that page off the UI thread and hand it to
+        `set_page` (a page of an older generation is dropped there)."""
         super().__init__(id=id)
-        self._fetch = fetch
+        self._request = request
         self._now = now
         self._policy = policy
         self._pages: dict[int, list[QueueRow]] = {}
+        self._asked: set[int] = set()
+        self._holding = False  # a reload is on its way: do not ask for pages of the old data
+        self.generation = 0
         self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
         self._styles: dict[str, Style] = {}
         self._readable: dict[str, Color | None] = {}
@@ -167,26 +174,64 @@ class CaseTable(ScrollView, can_focus=True):
 
     # ---- data ------------------------------------------------------------------
 
-    def set_total(self, total: int) -> None:
-        """New row count; drops cached pages (the data behind them may have changed)."""
+    def show(self, total: int, pages: dict[int, list[QueueRow]], cursor: int) -> None:
+        """New data at once: the row count, the pages read with it and the cursor's row.
+        Pages read before this are dropped, including any still on their way."""
+        self.generation += 1
+        self._holding = False
         self.total = total
-        self._pages.clear()
+        self._pages = dict(pages)
+        self._asked.clear()
         self._static.clear()
         self.virtual_size = Size(0, total)
-        if self.cursor_row >= total:
-            self.cursor_row = max(0, total - 1)
+        cursor = max(0, min(cursor, total - 1))
+        if cursor != self.cursor_row:
+            self.cursor_row = cursor  # its watcher says what is highlighted now
+        else:
+            self._scroll_cursor_visible()
+            self.post_message(self.Highlighted(self.current))
         self.refresh()
 
+    def hold(self) -> None:
+        """The data is about to be replaced (a filter changed): keep showing what is there,
+        and ask for no more pages of it, until `show`."""
+        self._holding = True
+
+    def set_page(self, generation: int, page_no: int, rows: list[QueueRow]) -> None:
+        """A page the table asked for has arrived."""
+        if generation != self.generation:
+            return
+        self._asked.discard(page_no)
+        if len(self._pages) > 50:  # keep memory flat while scrolling a long queue
+            keep = self.cursor_row // PAGE
+            self._pages = {n: p for n, p in self._pages.items() if abs(n - keep) <= 2}
+        self._pages[page_no] = rows
+        self.refresh()
+        if self.cursor_row // PAGE == page_no:
+            self.post_message(self.Highlighted(self.current))
+
+    def page_failed(self, generation: int, page_no: int) -> None:
+        """A page could not be read: it is asked for again the next time it is drawn."""
+        if generation == self.generation:
+            self._asked.discard(page_no)
+
     def row_at(self, index: int) -> QueueRow | None:
+        """The row at `index`; None past the end or while its page is on its way."""
         if not 0 <= index < self.total:
             return None
         page_no, offset = divmod(index, PAGE)
         page = self._pages.get(page_no)
         if page is None:
-            if len(self._pages) > 50:  # keep memory flat while scrolling a long queue
-                self._pages.clear()
-            page = self._pages[page_no] = self._fetch(page_no * PAGE, PAGE)
+            self._ask(page_no)
+            return None
         return page[offset] if offset < len(page) else None
+
+    def _ask(self, page_no: int) -> None:
+        if page_no in self._asked or self._holding:
+            return
+        self._asked.add(page_no)
+        # After this paint, not during it: the request starts a worker.
+        self.call_later(self._request, self.generation, page_no)
 
     @property
     def current(self) -> QueueRow | None:
@@ -238,11 +283,9 @@ class CaseTable(ScrollView, can_focus=True):
         the top of a busy queue most read like '-5h57m' and change once a minute."""
         now = self._now()
         top = int(self.scroll_y)
-        for y in range(self.size.height):
+        for y in range(min(self.size.height, self.total - top)):
             row = self.row_at(top + y)
-            if row is None:
-                break
-            if self._shown.get(y) != _countdown(row, now)[0]:
+            if row is not None and self._shown.get(y) != _countdown(row, now)[0]:
                 self.refresh_lines(top + y, 1)
 
     # ---- drawing ---------------------------------------------------------------
@@ -254,6 +297,8 @@ class CaseTable(ScrollView, can_focus=True):
         row = self.row_at(index)
         if row is None:
             self._shown.pop(y, None)
+            if index < self.total:  # its page is on its way
+                return self._placeholder(index == self.cursor_row, width)
             return Strip.blank(width, self._style("base"))
         self._shown[y] = _countdown(row, self._now())[0]
         return self._row_strip(row, index == self.cursor_row, width).crop(scroll_x, scroll_x + width)
@@ -272,6 +317,12 @@ class CaseTable(ScrollView, can_focus=True):
         self._styles.clear()
         self._readable.clear()
         self._static.clear()
+
+    def _placeholder(self, cursor: bool, width: int) -> Strip:
+        style = self._style("base") + self._style("dim")
+        if cursor:
+            style += self._cursor("bar")
+        return Strip([Segment(fit("", COLUMNS[0][1] + GAP) + "…", style)]).adjust_cell_length(width, style)
 
     def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
         widths = column_widths(width)
