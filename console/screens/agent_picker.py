@@ -1,6 +1,8 @@
 """Pick a colleague from the known agents: typing filters the list, Enter takes the highlighted
 one. A name nobody has is a new colleague only after the agent confirms it, so a typo never
-creates an agent or meets a clock."""
+creates an agent or meets a clock. Without a roster given, the picker reads it in a worker
+thread; what is typed meanwhile filters it when it arrives, and an Enter pressed before then
+is carried out then."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ POOL = ""  # the result for "back to the pool" (待分配)
 
 
 class AgentPicker(ModalScreen[str | None]):
-    """Result: an agent's name, POOL for the pool (when allowed), or None when cancelled."""
+    """Result: an agent's name, POOL for the pool (when allowed), or None when cancelled.
+    `roster`: (name, role) pairs; None: read from the database when the picker opens."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "取消", id="picker.cancel"),
@@ -31,12 +34,14 @@ class AgentPicker(ModalScreen[str | None]):
         Binding("up", "move(-1)", "上", show=False, priority=True),
     ]
 
-    def __init__(self, title: str, roster: list[tuple[str, str]], *, exclude: str | None = None,
+    def __init__(self, title: str, roster: list[tuple[str, str]] | None = None, *, exclude: str | None = None,
                  allow_pool: bool = True, note: str = "") -> None:
         super().__init__()
         self._title = title
-        self._roster = [(n, r) for n, r in roster if n != exclude]
         self._exclude = exclude
+        self._roster = self._without_me(roster)
+        self._enter_pending = False  # Enter pressed while the roster was still on its way
+        self._waiting = "载入中…"  # what the list says until the roster is there
         self._allow_pool = allow_pool
         self._note = note
         self._shown: list[str] = []
@@ -56,8 +61,33 @@ class AgentPicker(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._fill("")
         self.query_one("#picker-filter", Input).focus()
+        if self._roster is None:
+            cases = self.app.cases
+            self.app.read(cases.roster, self._loaded, self._not_loaded, owner=self, key=f"agent-picker:{id(self)}")
+
+    def _without_me(self, roster: list[tuple[str, str]] | None) -> list[tuple[str, str]] | None:
+        return None if roster is None else [(n, r) for n, r in roster if n != self._exclude]
+
+    def _loaded(self, roster: list[tuple[str, str]]) -> None:
+        self._roster = self._without_me(roster)
+        self._fill(self.query_one("#picker-filter", Input).value)
+        if self._enter_pending:
+            self._enter_pending = False
+            self._submitted()
+
+    def _not_loaded(self, _message: str) -> None:
+        # The status line says why; nothing to choose from, so Enter does nothing.
+        self._enter_pending = False
+        self._waiting = "名单没能载入: Esc 关闭后再试"
+        self._fill("")
 
     def _fill(self, query: str) -> None:
+        ol = self.query_one("#picker-list", OptionList)
+        if self._roster is None:
+            self._shown = []
+            ol.clear_options()
+            ol.add_option(Option(Text(self._waiting, style="dim"), disabled=True))
+            return
         query = query.strip().lower()
         names = [(n, r) for n, r in self._roster if query in n.lower()]
         # Exact and prefix matches first, then the rest in name order.
@@ -77,7 +107,6 @@ class AgentPicker(ModalScreen[str | None]):
             raw = self.query_one("#picker-filter", Input).value.strip()
             options.append(Option(Text(f"新同事: “{inert(raw)}” (回车后确认添加)", style="yellow")))
             self._shown.append("\x00new")
-        ol = self.query_one("#picker-list", OptionList)
         ol.clear_options()
         ol.add_options(options)
         if options:
@@ -95,6 +124,9 @@ class AgentPicker(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#picker-filter")
     def _submitted(self) -> None:
+        if self._roster is None:
+            self._enter_pending = True
+            return
         ol = self.query_one("#picker-list", OptionList)
         if ol.highlighted is not None and ol.highlighted < len(self._shown):
             self._choose(self._shown[ol.highlighted])

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.cases import CaseDetail, NotFoundError, allowed_statuses
-from console.db import StoreError
 from console.messages import DataChanged
 from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
@@ -74,6 +73,7 @@ class CaseScreen(Screen[None]):
         super().__init__()
         self.case_id = case_id
         self.detail: CaseDetail | None = None
+        self._gone = False  # found deleted while open
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-title")
@@ -87,32 +87,72 @@ class CaseScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.reload()
+        self._paint_loading()
+        self.load()
 
     # ---- data ------------------------------------------------------------------
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Someone committed (this console or another)."""
         if message.touches(self.case_id):
-            self.reload()
+            self.load()
+            self.query_one(NotesPane).reload()
 
-    def reload(self) -> None:
-        try:
-            self.detail = self.app.cases.get(self.case_id)
-        except NotFoundError as exc:
-            self.app.notify(exc.message, markup=False, severity="error")
-            self.app.pop_screen()
+    def load(self) -> None:
+        """Read the case in a worker thread; `_loaded` paints it when it arrives. A newer
+        load supersedes one still on its way (the key is this screen's own)."""
+        cases, case_id = self.app.cases, self.case_id
+
+        def job() -> CaseDetail | None:
+            try:
+                return cases.get(case_id)
+            except NotFoundError:
+                return None
+
+        self.app.read(job, self._loaded, self._not_loaded, owner=self, key=f"case-screen:{id(self)}")
+
+    def _loaded(self, detail: CaseDetail | None) -> None:
+        if detail is None:
+            self.app.notify(f"找不到工单 #{self.case_id}", markup=False, severity="error")
+            self._leave()
             return
-        except StoreError as exc:
-            self.app.notify(exc.message, markup=False, severity="error")
-            return
+        self.detail = detail
+        self.refresh_bindings()  # 投诉进度 and 结束计时 depend on the case
         self._paint()
+
+    def _not_loaded(self, _message: str) -> None:
+        # The status line says why; what was shown before stays (it is the latest we have).
+        if self.detail is None:
+            self.query_one("#case-title", Static).update(Text.assemble(
+                (f" 工单 #{self.case_id} ", "bold reverse"), "  ", ("没能载入,按 Esc 返回后再打开", "dim")))
+
+    def _leave(self) -> None:
+        """The case is gone: close this screen, now or when the agent comes back to it from
+        a dialog (whose own action then says the case is not found)."""
+        self._gone = True
+        if self.is_current:
+            self.app.pop_screen()
+
+    def on_screen_resume(self) -> None:
+        if self._gone:
+            self.app.pop_screen()
+
+    def _ready(self) -> CaseDetail | None:
+        """The loaded case; None (and the agent told) while it is still on its way."""
+        if self.detail is None:
+            self.app.notify("工单还在载入,请稍等")
+        return self.detail
 
     def tick(self) -> None:
         if self.detail is not None:
             self._paint_clocks()
 
     # ---- painting ------------------------------------------------------------------
+
+    def _paint_loading(self) -> None:
+        """Until the case arrives: its number and a dim placeholder."""
+        self.query_one("#case-title", Static).update(Text.assemble(
+            (f" 工单 #{self.case_id} ", "bold reverse"), "  ", ("载入中…", "dim")))
 
     def _paint(self) -> None:
         d = self.detail
@@ -158,9 +198,6 @@ class CaseScreen(Screen[None]):
         fields.add_row("描述", Text(inert_multiline(c.description) or "—"))
         self.query_one("#case-fields", Static).update(fields)
         self._paint_clocks()
-
-        if self.query(NotesPane):
-            self.query_one(NotesPane).reload()
 
         events = Text()
         recent = d.events[-RECENT_EVENTS:]
@@ -236,9 +273,10 @@ class CaseScreen(Screen[None]):
     def action_status(self) -> None:
         from console.screens.dialogs import ChoiceDialog
 
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
-        c = self.detail.case
+        c = detail.case
         options = []
         for s in allowed_statuses(c.status):
             text = STATUSES[s]
@@ -266,16 +304,18 @@ class CaseScreen(Screen[None]):
 
     def _settle_then(self, status: str, go) -> None:
         """Before resolving or closing: a running platform clock refuses it, with what to do
-        instead; promises, other clocks and open steps are listed for the agent to decide."""
+        instead; promises, other clocks and open steps are listed for the agent to decide.
+        What still runs is read in a worker; `_settle` goes on when it arrives."""
+        app = self.app
+        cases, case_id = app.cases, self.case_id
+        app.read(lambda: cases.pending(case_id), lambda pending: self._settle(status, pending, go),
+                 owner=self, key=f"case-pending:{id(self)}")
+
+    def _settle(self, status: str, pending, go) -> None:
         from console.cases import LEFTOVERS
         from console.screens.dialogs import ChoiceDialog, InfoDialog
 
         app = self.app
-        try:
-            pending = app.cases.pending(self.case_id)
-        except StoreError as exc:
-            app.notify(exc.message, markup=False, severity="error")
-            return
         word = "解决" if status == "resolved" else "关闭"
         if pending.blocking:
             lines = app.cases.describe_pending(pending)
@@ -347,10 +387,11 @@ class CaseScreen(Screen[None]):
         from console.cases import complaint_next
         from console.screens.dialogs import ChoiceDialog
 
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
         app = self.app
-        options = [(k, COMPLAINT_STATUSES[k]) for k in complaint_next(self.detail.case.complaint_status)]
+        options = [(k, COMPLAINT_STATUSES[k]) for k in complaint_next(detail.case.complaint_status)]
         if not options:
             app.notify("投诉已结案")
             return
@@ -371,10 +412,11 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(HistoryScreen(self.case_id))
 
     def action_urgent(self) -> None:
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
         app = self.app
-        urgent = not self.detail.case.urgent
+        urgent = not detail.case.urgent
         self._write(lambda: app.cases.set_urgent(self.case_id, urgent, app.agent),
                     "已标记加急,2小时内需转给专员" if urgent else "已取消加急")
 
@@ -393,26 +435,32 @@ class CaseScreen(Screen[None]):
                 return
             target = None if name == POOL else name
 
-            def done(case) -> None:
+            def job():
+                app.cases.assign(case_id, target, app.agent)
+                # The urgent clocks still running afterwards, read in the same worker.
+                return [d for d in app.cases.get(case_id).running if d.kind in app.policy.start_urgent]
+
+            def done(urgent) -> None:
                 app.notify(f"已分配给 {target}" if target else "已放回待分配", markup=False)
-                urgent = [d for d in app.cases.get(case_id).running if d.kind in app.policy.start_urgent]
                 if target and urgent:
                     # Said, not assumed: only a specialist meets the urgent clock.
                     app.notify(f"{target} 不是专员: {app.policy.label(urgent[0].kind)} 计时还在走,"
                                "请在时限内转给专员", markup=False, severity="warning", timeout=10)
 
-            app.write(lambda: app.cases.assign(case_id, target, app.agent), done)
+            app.write(job, done)
 
-        app.push_screen(AgentPicker("分配给哪位客服?", app.cases.roster(), exclude=app.agent,
+        # The picker reads the roster itself, in a worker.
+        app.push_screen(AgentPicker("分配给哪位客服?", exclude=app.agent,
                                     note="转给专员才算加急工单已转专员"), chosen)
 
     def action_kind(self) -> None:
         from console.screens.dialogs import ChoiceDialog
 
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
         app = self.app
-        version = self.detail.case.version
+        version = detail.case.version
 
         def chosen(kind: str | None) -> None:
             if not kind:
@@ -420,7 +468,7 @@ class CaseScreen(Screen[None]):
             app.write(lambda: app.cases.change_kind(self.case_id, kind, app.agent, expected_version=version),
                       lambda changes: app.notify(";".join(changes) or "类型没有变化", markup=False, timeout=10))
 
-        app.push_screen(ChoiceDialog("改工单类型 (时限随类型改变)", list(KINDS.items()), self.detail.case.kind),
+        app.push_screen(ChoiceDialog("改工单类型 (时限随类型改变)", list(KINDS.items()), detail.case.kind),
                         chosen)
 
     def action_end_clock(self) -> None:
@@ -478,10 +526,11 @@ class CaseScreen(Screen[None]):
     def action_refund(self) -> None:
         from console.screens.dialogs import ChoiceDialog, PromptDialog
 
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
         app = self.app
-        current = self.detail.case.refund_status
+        current = detail.case.refund_status
 
         def apply(status: str, shipped: bool, when: str) -> None:
             from console.intake import parse_shop_time
@@ -523,10 +572,11 @@ class CaseScreen(Screen[None]):
     def action_intervened(self) -> None:
         from console.screens.dialogs import PromptDialog
 
-        if self.detail is None:
+        detail = self._ready()
+        if detail is None:
             return
         app = self.app
-        if self.detail.case.platform_intervened:
+        if detail.case.platform_intervened:
             self._write(lambda: app.cases.set_intervened(self.case_id, False, app.agent),
                         "已取消小二介入,平台的介入和处理计时已取消")
             return
@@ -553,11 +603,14 @@ class CaseScreen(Screen[None]):
     def action_tasks(self) -> None:
         from console.screens.dialogs import ChoiceDialog
 
-        if not self.detail or not self.detail.tasks:
+        detail = self._ready()
+        if detail is None:
+            return
+        if not detail.tasks:
             self.app.notify("这个工单没有待办 (按 SOP 向导处理后会生成)")
             return
         app = self.app
-        options = [(str(t.id), ("☑ " if t.done_at else "☐ ") + t.text) for t in self.detail.tasks[:9]]
+        options = [(str(t.id), ("☑ " if t.done_at else "☐ ") + t.text) for t in detail.tasks[:9]]
         app.push_screen(
             ChoiceDialog("勾选待办 (数字键切换)", options),
             lambda tid: tid and self._write(lambda: app.cases.toggle_task(int(tid), app.agent), "待办已更新"),

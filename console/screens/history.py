@@ -1,5 +1,5 @@
 """The full history of a case: every event, who, when, before → after, and every version
-of every note."""
+of every note. Read in a worker thread; "载入中…" until it arrives."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console.cases import CaseDetail, NotFoundError
 from console.messages import DataChanged
 from console.models import Note
 from console.sla import shop_time
@@ -38,7 +39,8 @@ class HistoryScreen(Screen[None]):
         self.case_id = case_id
 
     def compose(self) -> ComposeResult:
-        yield Static(id="history-title")
+        yield Static(Text.assemble((f" 工单 #{self.case_id} 处理历史 ", "bold reverse"), "  ", ("载入中…", "dim")),
+                     id="history-title")
         with VerticalScroll(id="history-body"):
             yield Static(id="history-events")
             yield Static(id="history-notes")
@@ -50,11 +52,28 @@ class HistoryScreen(Screen[None]):
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Someone committed (this console or another)."""
-        self.reload()
+        if message.touches(self.case_id):
+            self.reload()
 
     def reload(self) -> None:
+        """Read the case in a worker; `_loaded` paints it when it arrives."""
+        cases, case_id = self.app.cases, self.case_id
+
+        def job() -> CaseDetail | None:
+            try:
+                return cases.get(case_id)
+            except NotFoundError:
+                return None
+
+        self.app.read(job, self._loaded, owner=self, key=f"history:{id(self)}")
+
+    def _loaded(self, detail: CaseDetail | None) -> None:
         app = self.app
-        detail = app.cases.get(self.case_id)
+        if detail is None:
+            app.notify(f"找不到工单 #{self.case_id}", markup=False, severity="error")
+            if self.is_current:
+                app.pop_screen()
+            return
         policy = app.policy
         c = detail.case
         self.query_one("#history-title", Static).update(Text.assemble(

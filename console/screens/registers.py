@@ -1,4 +1,5 @@
-"""登记表: list, filter by date, add and edit register rows, export them for Excel."""
+"""登记表: list, filter by date, add and edit register rows, export them for Excel.
+Rows are read in worker threads (`app.read`); the screen says "载入中…" until they arrive."""
 
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ class RegistersScreen(Screen[None]):
         self.case_id = case_id
         self.range_text = "7"
         self.rows: list = []
+        # Which register and dates `rows` are of; not (key, range_text) while a read is on its way.
+        self.shown: tuple[str, str] | None = None
 
     @property
     def register(self) -> Register:
@@ -88,6 +91,7 @@ class RegistersScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._paint_title("载入中…")
         self.reload()
         self.query_one(DataTable).focus()
 
@@ -100,10 +104,19 @@ class RegistersScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        reg = self.register
+        """Read the rows of the register and dates chosen, in a worker; painted on arrival."""
+        service, key, range_text = self.service, self.key, self.range_text
         day_from, day_to = self._range()
-        self.rows = self.service.rows(self.key, day_from, day_to)
+        if self.shown != (key, range_text):
+            self._paint_title("载入中…")
+        self.app.read(lambda: service.rows(key, day_from, day_to),
+                      lambda rows: self._loaded(key, range_text, rows), owner=self, key=f"registers:{id(self)}")
+
+    def _loaded(self, key: str, range_text: str, rows: list) -> None:
         table = self.query_one(DataTable)
+        keep = table.cursor_row if self.shown == (key, range_text) else 0  # a refresh keeps the cursor
+        self.rows, self.shown = rows, (key, range_text)
+        reg = REGISTERS[key]
         table.clear(columns=True)
         for col in reg.columns:
             mark = "▸" if col.side == "warehouse" else ""
@@ -112,14 +125,27 @@ class RegistersScreen(Screen[None]):
         for entry in self.rows:
             table.add_row(*[Text(inert(cell(entry, c, policy)), no_wrap=True, overflow="ellipsis")
                             for c in reg.columns], key=str(entry.id))
+        if keep and self.rows:
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
+        self._paint_title(f"{len(self.rows)} 行")
+
+    def _paint_title(self, count: str) -> None:
+        day_from, day_to = self._range()
         span = "全部日期" if day_from is None and day_to is None else f"{day_from or '…'} ~ {day_to or '…'}"
         tabs = []
         for i, r in enumerate(REGISTERS.values(), 1):
             tabs.append((f" {i} {r.title} ", "bold reverse" if r.key == self.key else "dim"))
             tabs.append(" ")
         self.query_one("#reg-title", Static).update(Text.assemble(
-            *tabs, "   ", (span, "cyan"), f"   {len(self.rows)} 行", ("   ▸ 仓库填写的列", "dim"),
+            *tabs, "   ", (span, "cyan"), f"   {count}", ("   ▸ 仓库填写的列", "dim"),
         ))
+
+    def _ready(self) -> bool:
+        """The rows shown are those of the register and dates chosen (else: said, False)."""
+        if self.shown != (self.key, self.range_text):
+            self.app.notify("登记表还在载入,请稍等")
+            return False
+        return True
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -145,7 +171,7 @@ class RegistersScreen(Screen[None]):
 
     def _selected(self):
         table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+        if not self._ready() or not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
             return None
         return self.rows[table.cursor_row]
 
@@ -161,6 +187,8 @@ class RegistersScreen(Screen[None]):
             self.app.push_screen(RegisterForm(self.key, entry), lambda ok: ok and self.reload())
 
     def action_export(self, fmt: str) -> None:
+        if not self._ready():
+            return
         reg = self.register
         folder = self.app.home.exports_dir  # in the shop's folder, not wherever the shell was
         stamp = self.app.now().astimezone(self.app.policy.timezone).strftime("%Y%m%d-%H%M%S")
@@ -175,30 +203,37 @@ class RegistersScreen(Screen[None]):
 
 
 class RegisterForm(ModalScreen[bool]):
-    """Add or edit one register row. Errors show under their field; nothing is saved half-way."""
+    """Add or edit one register row. Errors show under their field; nothing is saved half-way.
+    `entry`: the row to edit; `row_id` instead: the row is read in a worker when the form
+    opens (its fields wait, disabled, until it is there)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存", priority=True, id="regform.save"),
         Binding("escape", "cancel", "取消", id="regform.cancel"),
     ]
 
-    def __init__(self, key: str, entry=None, case_id: int | None = None, prefill: dict | None = None) -> None:
+    def __init__(self, key: str, entry=None, case_id: int | None = None, prefill: dict | None = None,
+                 *, row_id: int | None = None) -> None:
         super().__init__()
         self.reg = REGISTERS[key]
         self.entry = entry
+        self.row_id = entry.id if entry is not None else row_id
         self.case_id = case_id
         self.prefill = prefill or {}
 
     @classmethod
     def for_row(cls, app, key: str, row_id: int) -> RegisterForm:
-        """The form for a row the SOP created, to fill in the rest."""
-        with app.db.read() as s:
-            entry = s.get(REGISTERS[key].model, row_id)
-        return cls(key, entry)
+        """The form for a row the SOP created, to fill in the rest. The row is read when the
+        form opens, not here (`app` is no longer needed; kept for the callers)."""
+        return cls(key, row_id=row_id)
+
+    @property
+    def loading(self) -> bool:
+        return self.row_id is not None and self.entry is None
 
     def compose(self) -> ComposeResult:
         policy = self.app.policy
-        title = f"{self.reg.title} · " + (f"编辑第 {self.entry.id} 行" if self.entry else "新增")
+        title = f"{self.reg.title} · " + (f"编辑第 {self.row_id} 行" if self.row_id is not None else "新增")
         if self.case_id:
             title += f" (工单 #{self.case_id})"
         with Vertical(classes="dialog wide"):
@@ -208,15 +243,35 @@ class RegisterForm(ModalScreen[bool]):
                     side = " (仓库)" if col.side == "warehouse" else ""
                     yield Label(f"{col.title}{side}", classes="field-label")
                     value = cell(self.entry, col, policy) if self.entry else str(self.prefill.get(col.name, ""))
-                    yield Input(value, id=f"f-{col.name}")
+                    yield Input(value, id=f"f-{col.name}", disabled=self.loading)
                     yield Label("", id=f"e-{col.name}", classes="field-error")
             yield Label("Ctrl+S 保存 · Tab 下一项 · Esc 取消", classes="dialog-hint")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.loading:
+            svc, key, row_id = self.app.services.registers, self.reg.key, self.row_id
+            self.app.read(lambda: svc.row(key, row_id), self._loaded, owner=self, key=f"register-form:{id(self)}")
+            return
+        self.query(Input).first().focus()
+
+    def _loaded(self, entry) -> None:
+        if entry is None:
+            self.app.notify(f"{self.reg.title} 没有第 {self.row_id} 行", markup=False, severity="error")
+            self.dismiss(False)
+            return
+        self.entry = entry
+        policy = self.app.policy
+        for col in self.reg.editable:
+            field = self.query_one(f"#f-{col.name}", Input)
+            field.value = cell(entry, col, policy)
+            field.disabled = False
         self.query(Input).first().focus()
 
     def action_save(self) -> None:
+        if self.loading:
+            self.app.notify("这一行还在载入,请稍等")
+            return
         values = {col.name: self.query_one(f"#f-{col.name}", Input).value for col in self.reg.editable}
         if self.case_id is not None:
             # Empty buyer/order on a case's row take the case's own.

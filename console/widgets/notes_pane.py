@@ -2,6 +2,8 @@
 
 What the agent types is saved as a draft a moment after they stop typing, so closing the
 terminal or a crash loses nothing; the draft comes back the next time the pane opens.
+The notes and the draft are read in worker threads (`app.read`); the list says "载入中…"
+until they arrive.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class NotesPane(Vertical):
         self._editing: Note | None = None
         self._merging: int | None = None
         self._loaded_draft = False
+        self._notes: list[Note] | None = None  # the current versions, once read
 
     @property
     def place(self) -> str:
@@ -80,7 +83,7 @@ class NotesPane(Vertical):
         title = f"沟通记录 #{self.case_id}" if self.case_id is not None else "班次笔记"
         yield Label(title, id="notes-title")
         with VerticalScroll(id="notes-list"):
-            yield Static(id="notes-body")
+            yield Static(Text("载入中…", style="dim"), id="notes-body")
         yield TextArea(id="notes-input", soft_wrap=True)
         yield Static("Ctrl+S保存 · Ctrl+T答应买家 · Ctrl+G改我上一条 · 自动存草稿", id="notes-hint")
 
@@ -90,22 +93,39 @@ class NotesPane(Vertical):
         self._load_draft()
 
     def _load_draft(self) -> None:
-        try:
-            draft = self.notes.draft(self.app.agent, self.place)
-        except StoreError:
-            draft = ""
-        area = self.query_one("#notes-input", TextArea)
-        if draft and not area.text:
-            area.load_text(draft)
-            area.move_cursor(area.document.end)
+        notes, agent, place = self.notes, self.app.agent, self.place
+
+        def job() -> str:
+            try:
+                return notes.draft(agent, place)
+            except StoreError:
+                return ""
+
+        self.app.read(job, self._draft_loaded, owner=self, key=f"notes-draft:{id(self)}")
+
+    def _draft_loaded(self, draft: str) -> None:
+        area = self._area
+        typed = area.text
         self._loaded_draft = True
+        if draft and typed != draft:
+            # Typed before the draft arrived (a quick agent): both are kept, the draft first.
+            area.load_text(draft + ("\n" + typed if typed else ""))
+            area.move_cursor(area.document.end)
+        elif typed:
+            self._draft.changed(typed)  # typed meanwhile and no draft: saved like any change
 
     def reload(self) -> None:
-        try:
-            notes = self.notes.current(self.case_id)
-        except StoreError as exc:
-            self.query_one("#notes-body", Static).update(Text(exc.message, style="red"))
-            return
+        """Read the notes again in a worker; the list is repainted when they arrive."""
+        notes, case_id = self.notes, self.case_id
+        self.app.read(lambda: notes.current(case_id), self._loaded, self._not_loaded,
+                      owner=self, key=f"notes-pane:{id(self)}")
+
+    def _not_loaded(self, message: str) -> None:
+        if self._notes is None:
+            self.query_one("#notes-body", Static).update(Text(message, style="red"))
+
+    def _loaded(self, notes: list[Note]) -> None:
+        self._notes = notes
         policy = self.app.policy
         text = Text()
         if not notes:
@@ -134,7 +154,10 @@ class NotesPane(Vertical):
             self._draft.changed(self._area.text)
 
     def on_unmount(self) -> None:
-        self._draft.flush()  # leaving the screen: what is typed is written now
+        if not self.app.is_running:
+            self._draft.flush()  # the console is closing: what is typed is written here and now
+        elif self._draft.unsaved:
+            self._draft.leave()  # leaving the screen: written at once, by a worker
 
     # ---- actions ---------------------------------------------------------------------------
 
@@ -238,7 +261,12 @@ class NotesPane(Vertical):
         )
 
     def action_edit_last(self) -> None:
-        mine = [n for n in self.notes.current(self.case_id) if n.author == self.app.agent]
+        if self._notes is None:
+            self.app.notify("笔记还在载入,请稍等")
+            return
+        # The notes as last read: an edit of a version someone has changed since is refused
+        # when saved, and merged then.
+        mine = [n for n in self._notes if n.author == self.app.agent]
         if not mine:
             self.app.notify("您在这里还没有笔记")
             return
