@@ -162,6 +162,11 @@ class Registers:
                     e.event("register", None, reg.title, f"修改 {reg.title} 第 {entry_id} 行: {'、'.join(changed)}")
         return entry
 
+    def row(self, key: str, entry_id: int):
+        """One row of a register (None if there is no such row)."""
+        with self.db.read() as s:
+            return s.get(REGISTERS[key].model, entry_id)
+
     def rows(self, key: str, day_from: date | None = None, day_to: date | None = None, limit: int = 5000):
         """Rows of a register, newest first, between two shop-local dates (inclusive)."""
         reg = REGISTERS[key]
