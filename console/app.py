@@ -110,7 +110,9 @@ class AftersalesApp(App[None]):
         self.shop_name = shop_name or self.home.shop_name
         # The {return_address} of replies, from the shop's config.toml ("" when not set).
         self.return_address = self.home.return_address
-        self._role: str | None = None
+        # This agent's role, read in a worker after start and each time the picker opens
+        # (None until then: not a supervisor).
+        self.role: str | None = None
         # The shop folder's logs/console.log (the command line has usually set it up already).
         self.log_file: Path | None = setup_log(self.home.root)
         # Set by an unexpected exception: what the agent reads on the terminal once the app ends.
@@ -216,16 +218,20 @@ class AftersalesApp(App[None]):
 
         self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
-        handovers = self.services.handovers
-        try:
-            handovers.start_shift(self.agent)
-            unread = handovers.unread_for(self.agent)
-        except StoreError as exc:
-            self.notify(exc.message, markup=False, severity="warning")
-            unread = []
-        if unread:
-            # The incoming agent reads what was handed over before anything else.
-            self.push_screen(HandoverInbox(unread[0].id, len(unread)))
+        handovers, cases, agent = self.services.handovers, self.cases, self.agent
+
+        def job():
+            handovers.start_shift(agent)
+            return handovers.unread_for(agent), cases.role_of(agent)
+
+        def done(result) -> None:
+            unread, self.role = result
+            if unread:
+                # The incoming agent reads what was handed over before anything else.
+                self.push_screen(HandoverInbox(unread[0].id, len(unread)))
+
+        # After the queue's first frame, in a worker: the shift starts, the unread handovers.
+        self._shift_worker(job, done)
         if self.tick_seconds:
             self.set_interval(self.tick_seconds, self.tick)
             # Another desk's change shows here within a second: a poll is a microsecond on
@@ -240,6 +246,16 @@ class AftersalesApp(App[None]):
         # agent reads the queue, so even its first opening is as quick as the later ones.
         if self.tick_seconds:
             self.set_timer(1.2, self.warm_new_case)
+
+    @work(thread=True, exit_on_error=False, group="shift")
+    def _shift_worker(self, job, done) -> None:
+        try:
+            result = job()
+        except StoreError as exc:
+            log_cause(log, exc, "上班登记没有成功")
+            self.notify(exc.message, markup=False, severity="warning")
+            return
+        self._call_soon(done, result)
 
     # ---- the terminal closed, the process told to end ----------------------------------
 
@@ -320,10 +336,8 @@ class AftersalesApp(App[None]):
 
     @property
     def is_supervisor(self) -> bool:
-        # Asked on every key-bar refresh of the picker: read the role once, not each time.
-        if self._role is None:
-            self._role = self.cases.role_of(self.agent)
-        return self._role == "supervisor"
+        """Asked on every key-bar refresh of the picker: the role as last read, never a read."""
+        return self.role == "supervisor"
 
     def action_phrases(self) -> None:
         from console.screens.phrases import PhrasePicker

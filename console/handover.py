@@ -231,6 +231,10 @@ class Handovers:
                  .order_by(col(Handover.id).desc()))
             return list(s.exec(q).all())
 
+    def get(self, handover_id: int) -> Handover | None:
+        with self.db.read() as s:
+            return s.get(Handover, handover_id)
+
     def cases_of(self, handover_id: int) -> list[HandoverCase]:
         with self.db.read() as s:
             return list(s.exec(select(HandoverCase).where(HandoverCase.handover_id == handover_id)).all())

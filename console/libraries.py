@@ -105,6 +105,11 @@ class ReplyBook:
                 self._built, self._key = (lib, SearchIndex(lib.replies)), key
             return self._built
 
+    def cached(self) -> tuple[Replies, SearchIndex] | None:
+        """The library and index as last built by `get`, without touching the database (the
+        UI thread asks this; a worker calls `get` to refresh it). None: not built yet."""
+        return self._built
+
     def forbidden_rules(self) -> tuple[Rule, ...]:
         """The shop's forbidden list (else the shipped one); ForbiddenListError if unusable."""
         from console.phrases import default_rules
@@ -112,12 +117,13 @@ class ReplyBook:
         return default_rules(self.forbidden_file)
 
     def titles(self, ids: Iterable[str]) -> str:
-        """Reply titles for a list of ids; the ids themselves when the library cannot be read."""
+        """Reply titles for a list of ids, from the library as last built (no database read:
+        the UI thread asks this); the ids themselves while it is not built or not readable."""
         ids = list(ids)
-        try:
-            lib, _ = self.get()
-        except Exception:  # noqa: BLE001 - the picker reports a broken library itself
+        built = self._built
+        if built is None:
             return "、".join(ids)
+        lib, _ = built
         return "、".join(r.title if (r := lib.get(i)) else i for i in ids)
 
     def _stored_drafts(self) -> list[Reply]:

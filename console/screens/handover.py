@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Label, Static, TextArea
 from console.db import StoreError
 from console.handover import LISTED, NOTE_DRAFT, Handovers, HandoverSummary
 from console.messages import DataChanged
+from console.models import Handover
 from console.sla import format_countdown, shop_time
 from console.textsafe import inert, inert_multiline
 from console.units import qty
@@ -55,6 +56,7 @@ class HandoverScreen(Screen[None]):
         # kill loses none of it, and it is there the next time the screen opens.
         self._note_draft = DraftKeeper(self, lambda: NOTE_DRAFT)
         self._note_loaded = False
+        self.roster: list[tuple[str, str]] = []  # for "交给谁": read with the summary
 
     @property
     def service(self) -> Handovers:
@@ -70,23 +72,51 @@ class HandoverScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        on_shift = [a for a in self.service.on_shift() if a != self.app.agent]
-        self.target = on_shift[0] if len(on_shift) == 1 else None
-        self.reload()
-        self._load_note()
+        self.query_one("#handover-title", Static).update(Text.assemble((" 交接班 ", "bold reverse"),
+                                                                       ("  载入中…", "dim")))
         self.query_one(DataTable).focus()
+        self.reload()
 
-    def _load_note(self) -> None:
-        try:
-            saved = self.app.services.notes.draft(self.app.agent, NOTE_DRAFT)
-        except StoreError:
-            saved = ""
+    def _read_all(self) -> None:
+        """Opening: who is on shift, the saved note, the summary and the roster, in a worker."""
+        app = self.app
+        service, notes, cases, agent = self.service, app.services.notes, app.cases, app.agent
+
+        def job():
+            on_shift = [a for a in service.on_shift() if a != agent]
+            try:
+                saved = notes.draft(agent, NOTE_DRAFT)
+            except StoreError:
+                saved = ""
+            return on_shift, saved, service.summary(agent), cases.roster()
+
+        app.read(job, self._opened, self._read_failed, owner=self, key=self._read_key)
+
+    @property
+    def _read_key(self) -> str:
+        return f"handover:{id(self)}"
+
+    def _opened(self, result) -> None:
+        on_shift, saved, summary, roster = result
+        self.target = on_shift[0] if len(on_shift) == 1 else None
+        self._summary_read((summary, roster))
+        self._load_note(saved)
+
+    def _read_failed(self, message: str) -> None:
+        self.query_one("#handover-title", Static).update(Text.assemble(
+            (" 交接班 ", "bold reverse"), "  ", (message, "bold red"), ("  (有新的改动时会再读一次)", "dim")))
+
+    def _load_note(self, saved: str) -> None:
         area = self.query_one("#handover-note", TextArea)
-        if saved and not area.text:
-            area.load_text(saved)
+        typed = area.text
+        if saved and saved != typed:
+            # Typed before the saved note arrived: the saved one goes first, nothing is lost.
+            area.load_text(f"{saved}\n{typed}" if typed else saved)
             area.move_cursor(area.document.end)
             self.app.notify("交接说明是上次写了没交接的,按 n 接着写", markup=False)
         self._note_loaded = True
+        if typed:
+            self._note_draft.changed(area.text)
 
     @on(TextArea.Changed, "#handover-note")
     def _note_typed(self, event: TextArea.Changed) -> None:
@@ -94,14 +124,29 @@ class HandoverScreen(Screen[None]):
             self._note_draft.changed(event.text_area.text)
 
     def on_unmount(self) -> None:
-        self._note_draft.flush()  # the console closing with the note not yet saved
+        self._note_draft.close()  # a save still pending goes to a worker (written here if the console closes)
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Someone committed (this console or another)."""
         self.reload()
 
     def reload(self) -> None:
-        self.summary = self.service.summary(self.app.agent)
+        """The summary again, read in a worker (everything, while still opening: the newer
+        read replaces the older)."""
+        if self.summary is None:
+            self._read_all()
+            return
+        service, cases, agent = self.service, self.app.cases, self.app.agent
+        self.app.read(lambda: (service.summary(agent), cases.roster()), self._summary_read, owner=self,
+                      key=self._read_key)
+
+    def _summary_read(self, result: tuple[HandoverSummary, list[tuple[str, str]]]) -> None:
+        self.summary, self.roster = result
+        self._show()
+
+    def _show(self) -> None:
+        """The table and the title from the summary as read, with the targets as chosen now."""
+        self.refresh_bindings()
         self._fill_table()
         self._paint()
 
@@ -200,17 +245,22 @@ class HandoverScreen(Screen[None]):
         self._note_draft.leave(self.query_one(TextArea).text)
         self.app.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("target", "assign_one", "pool_one", "copy", "confirm") and self.summary is None:
+            return None  # shown, not yet usable: the summary is loading
+        return True
+
     def _ask_agent(self, title: str, done) -> None:
         from console.screens.agent_picker import POOL, AgentPicker
 
         app = self.app
-        app.push_screen(AgentPicker(title, app.cases.roster(), exclude=app.agent),
+        app.push_screen(AgentPicker(title, self.roster, exclude=app.agent),
                         lambda name: name is not None and done(None if name == POOL else name))
 
     def action_target(self) -> None:
         def done(name: str | None) -> None:
             self.target = name
-            self.reload()
+            self._show()
 
         self._ask_agent("默认交给哪位客服?", done)
 
@@ -221,7 +271,7 @@ class HandoverScreen(Screen[None]):
 
         def done(name: str | None) -> None:
             self.overrides[case_id] = name
-            self.reload()
+            self._show()
 
         self._ask_agent(f"工单 #{case_id} 交给谁?", done)
 
@@ -229,7 +279,7 @@ class HandoverScreen(Screen[None]):
         case_id = self._selected_id()
         if case_id is not None:
             self.overrides[case_id] = None
-            self.reload()
+            self._show()
 
     def action_note(self) -> None:
         self.query_one(TextArea).focus()
@@ -289,6 +339,7 @@ class HandoverInbox(Screen[None]):
         super().__init__()
         self.handover_id = handover_id
         self.unread = unread
+        self.handover: Handover | None = None  # read in a worker
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
@@ -297,11 +348,17 @@ class HandoverInbox(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        from console.models import Handover
+        self.query_one("#inbox-title", Static).update(Text.assemble(
+            (" 交接给您的工作 (未读) ", "bold reverse yellow"), ("  载入中…", "dim")))
+        self.query_one("#inbox-body").focus()
+        handovers, handover_id = self.app.services.handovers, self.handover_id
+        self.app.read(lambda: handovers.get(handover_id), self._show, owner=self)
 
+    def _show(self, h: Handover | None) -> None:
+        if h is None:
+            self.query_one("#inbox-text", Static).update(Text("这份交接找不到了。", style="bold red"))
+            return
         app = self.app
-        with app.db.read() as s:
-            h = s.get(Handover, self.handover_id)
         self.handover = h
         more = f"   还有 {self.unread - 1} 份未读" if self.unread > 1 else ""
         self.query_one("#inbox-title", Static).update(Text.assemble(
@@ -316,7 +373,6 @@ class HandoverInbox(Screen[None]):
         body.append("摘要\n", style="bold underline")
         body.append(inert_multiline(h.summary))
         self.query_one("#inbox-text", Static).update(body)
-        self.query_one("#inbox-body").focus()
 
     def action_acknowledge(self) -> None:
         app = self.app
@@ -324,7 +380,8 @@ class HandoverInbox(Screen[None]):
                   lambda _h: (app.notify("交接已确认"), app.pop_screen()))
 
     def action_copy(self) -> None:
-        self.app.copy_text(self.handover.summary)
+        if self.handover is not None:
+            self.app.copy_text(self.handover.summary)
 
     def action_later(self) -> None:
         self.app.pop_screen()

@@ -376,7 +376,7 @@ class NewCaseScreen(Screen[None]):
         self._draft.forget()
 
     def on_unmount(self) -> None:
-        self._draft.flush()  # the console closing with a save pending
+        self._draft.close()  # the console closing with a save pending: written here
 
     def action_leave(self) -> None:
         body = self._draft_json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,8 +16,10 @@ from textual.widgets import Input, Label, Static, TextArea
 from console.phrases import (
     CATEGORIES,
     ForbiddenListError,
+    Library,
     Reply,
     Result,
+    SearchIndex,
     describe,
     fill,
     find_forbidden,
@@ -70,6 +73,16 @@ class PhrasePicker(Screen[None]):
         self.highlight = 0
         self.parts: list[Reply] = []  # replies appended with +
         self._opening = True
+        self.lib: Library | None = None
+        self.index: SearchIndex | None = None
+        self.values: dict[str, str] = {}
+        self.boost: list[str] = []
+        self.usage: dict[str, int] = {}
+        self.step: str | None = None
+        # The case's values (and the fresh library) have arrived; the keys that need them wait.
+        self._ready = False
+        self._failed = False
+        self._waiting: list[Callable[[], None]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="pp-title")
@@ -92,36 +105,90 @@ class PhrasePicker(Screen[None]):
         self._opening = False
         app = self.app
         self.parts = []
-        self.lib, self.index = app.services.replies.get()
-        detail = app.cases.get(self.case_id) if self.case_id is not None else None
-        self.values = app.reply_values(detail)
-        step = detail.case.sop_step if detail is not None else None
-        self.boost = boost_for(step, self.lib, app.services.sop)
-        self.usage = self._usage()
-        title = Text.assemble((" 话术 ", "bold reverse"))
-        if self.case_id is not None:
-            title.append(f"  工单 #{self.case_id} 买家 ")
-            title.append(inert(self.values.get("buyer_id", "")), style="bold")
-        if step:
-            title.append(f"  当前SOP步骤 {step}", style="cyan")
-        self.query_one("#pp-title", Static).update(title)
+        self._ready, self._failed, self._waiting = False, False, []
+        # At once from the library as the warm-up (or the last opening) built it; the case,
+        # its step's replies, the usage counts and new stored drafts follow from a worker.
+        built = app.services.replies.cached()
+        self.lib, self.index = built if built is not None else (None, None)
+        self.values, self.boost, self.step = app.reply_values(None), [], None
+        self._paint_title()
         query = self.query_one("#pp-query", Input)
         query.value = ""
         query.focus()
         self.refresh_bindings()
         self._search("")
+        self._load()
 
-    def _usage(self):
-        try:
-            return self.app.services.copies.usage()
-        except Exception:  # noqa: BLE001 - usage only orders results; never block the picker
-            return {}
+    def _load(self) -> None:
+        """Read what the picker needs for this case in a worker; `_loaded` shows it."""
+        app = self.app
+        services, cases, case_id, agent = app.services, app.cases, self.case_id, app.agent
+
+        def job():
+            lib, index = services.replies.get()
+            detail = cases.get(case_id) if case_id is not None else None
+            step = detail.case.sop_step if detail is not None else None
+            try:
+                usage = services.copies.usage()
+            except Exception:  # noqa: BLE001 - usage only orders results; never block the picker
+                usage = {}
+            return (lib, index, app.reply_values(detail), step, boost_for(step, lib, services.sop), usage,
+                    cases.role_of(agent))
+
+        app.read(job, self._loaded, self._load_failed, owner=self, key="phrases")
+
+    def _loaded(self, result) -> None:
+        self.lib, self.index, self.values, self.step, self.boost, self.usage, self.app.role = result
+        self._become_ready()
+
+    def _load_failed(self, _message: str) -> None:
+        # Still usable: the library as last built, the placeholders left as 【待填】 markers.
+        self._failed = True
+        self._become_ready()
+
+    def _become_ready(self) -> None:
+        self._ready = True
+        shown = self.current()
+        self._paint_title()
+        self.refresh_bindings()
+        self._search(self.query_one("#pp-query", Input).value)
+        if shown is not None:  # the reply the agent was looking at stays highlighted
+            self.highlight = next((i for i, r in enumerate(self.results) if r.reply.id == shown.id), 0)
+            self._paint()
+        waiting, self._waiting = self._waiting, []
+        for then in waiting:
+            then()
+
+    def _when_ready(self, then: Callable[[], None]) -> None:
+        """Run `then` now, or once the case's values are here: a key pressed while the picker
+        loads is not lost, and no reply is copied filled in without its case."""
+        if self._ready:
+            then()
+        else:
+            self._waiting.append(then)
+
+    def _paint_title(self) -> None:
+        title = Text.assemble((" 话术 ", "bold reverse"))
+        if self.case_id is not None:
+            title.append(f"  工单 #{self.case_id} ")
+            if not self._ready:
+                title.append("载入中…", style="dim")
+            elif self._failed:
+                title.append("工单信息没能载入,【待填】处请手动填写", style="bold yellow")
+            else:
+                title.append("买家 ")
+                title.append(inert(self.values.get("buyer_id", "")), style="bold")
+        if self.step:
+            title.append(f"  当前SOP步骤 {self.step}", style="cyan")
+        self.query_one("#pp-title", Static).update(title)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "approve":
             return self.app.is_supervisor
         if action == "clear_parts":
             return bool(self.parts)
+        if action == "new_draft":
+            return True if self.lib is not None else None  # a new id must not be taken: needs the library
         return True
 
     # ---- searching --------------------------------------------------------------------------
@@ -131,6 +198,10 @@ class PhrasePicker(Screen[None]):
         self._search(event.value)
 
     def _search(self, query: str) -> None:
+        if self.index is None:  # nothing built yet: the list comes with the first read
+            self.results = []
+            self._paint()
+            return
         self.results = self.index.search(query, boost_ids=self.boost, usage=self.usage, limit=SHOWN,
                                          include_drafts=True)
         self.highlight = 0
@@ -138,7 +209,9 @@ class PhrasePicker(Screen[None]):
 
     def _paint(self) -> None:
         lines = Text()
-        if not self.results:
+        if not self.results and self.index is None and not self._ready:
+            lines.append("载入中…", style="dim")
+        elif not self.results:
             lines.append("没有找到。试试拼音首字母,或 Ctrl+N 新增一条草稿。", style="dim")
         for i, r in enumerate(self.results[:SHOWN]):
             num = f"{i + 1}" if i < 9 else " "
@@ -161,13 +234,17 @@ class PhrasePicker(Screen[None]):
         text = Text()
         if self.parts:
             text.append(f"待发送 (已拼接 {qty(len(self.parts), '条')},Enter 连同当前这条一起复制)\n", style="bold cyan")
-            text.append(self._marked(self._joined(self.parts)) + Text("\n\n"))
+            if self._ready:
+                text.append(self._marked(self._joined(self.parts)) + Text("\n\n"))
         if reply is not None:
             text.append(f"预览 · {reply.title}", style="bold")
             if not reply.approved:
                 text.append("  草稿,复制前需要确认", style="bold yellow")
             text.append("\n")
-            text.append(self._marked(fill(reply.text, self.values)))
+            if self._ready:
+                text.append(self._marked(fill(reply.text, self.values)))
+            else:  # filled in with the case once it is here; never shown with its gaps meanwhile
+                text.append("载入中…", style="dim")
         self.query_one("#pp-preview", Static).update(text)
 
     @staticmethod
@@ -201,6 +278,9 @@ class PhrasePicker(Screen[None]):
         self._paint_preview()
 
     def action_copy_nth(self, n: int) -> None:
+        if self.index is None and not self._ready:  # no list shown yet: the key counts once it is
+            self._when_ready(lambda: self.action_copy_nth(n))
+            return
         if n <= len(self.results):
             self.highlight = n - 1
             self._paint()
@@ -210,24 +290,30 @@ class PhrasePicker(Screen[None]):
     def _submitted(self) -> None:
         self.action_copy_current()
 
-    def action_copy_current(self) -> None:
+    def _chosen(self) -> list[Reply]:
+        """What Enter copies: the appended replies and the highlighted one."""
         reply = self.current()
-        if reply is None and not self.parts:
+        return self.parts + ([reply] if reply is not None else [])
+
+    def action_copy_current(self) -> None:
+        if self.index is None and not self._ready:
+            self._when_ready(self.action_copy_current)
             return
-        replies = self.parts + ([reply] if reply is not None else [])
-        self._copy(replies, self._joined(replies), edited=False)
+        replies = self._chosen()
+        if replies:
+            # The replies the agent sees now, filled in once the case is here.
+            self._when_ready(lambda: self._copy(replies, self._joined(replies), edited=False))
 
     def action_edit(self) -> None:
-        reply = self.current()
-        if reply is None and not self.parts:
+        replies = self._chosen()
+        if not replies:
             return
-        replies = self.parts + ([reply] if reply is not None else [])
 
         def edited(text: str | None) -> None:
             if text:
                 self._copy(replies, text, edited=True)
 
-        self.app.push_screen(EditReplyDialog(self._joined(replies)), edited)
+        self._when_ready(lambda: self.app.push_screen(EditReplyDialog(self._joined(replies)), edited))
 
     def _copy(self, replies: list[Reply], text: str, edited: bool) -> None:
         from console.screens.dialogs import ConfirmDialog
@@ -273,13 +359,24 @@ class PhrasePicker(Screen[None]):
             self.app.pop_screen()
 
     def action_new_draft(self) -> None:
+        if self.lib is None:
+            return
+
         def added(reply_id: str | None) -> None:
             if reply_id:
-                self.lib, self.index = self.app.services.replies.get()
-                self._search(self.query_one("#pp-query", Input).value)
+                self._reread_library()
                 self.app.notify(f"已新增草稿 {reply_id},等主管审核", markup=False)
 
         self.app.push_screen(NewDraftDialog(self.query_one("#pp-query", Input).value, set(self.lib.ids)), added)
+
+    def _reread_library(self, reload: bool = False) -> None:
+        """The library again (a draft added or approved), read in a worker, then searched."""
+        book = self.app.services.replies
+        self.app.read(lambda: book.get(reload=reload), self._library_read, owner=self, key="phrases.library")
+
+    def _library_read(self, built: tuple[Library, SearchIndex]) -> None:
+        self.lib, self.index = built
+        self._search(self.query_one("#pp-query", Input).value)
 
     def action_approve(self) -> None:
         """A draft from the database is approved there (every console sees it); one in the
@@ -321,11 +418,11 @@ class PhrasePicker(Screen[None]):
         if failure:
             self.app.notify(failure, markup=False, severity="error", timeout=10)
             return
-        self.lib, self.index = self.app.services.replies.get(reload=reload)
-        self._search(self.query_one("#pp-query", Input).value)
+        self._reread_library(reload=reload)
         self.app.notify(f"已审核通过 {reply_id}", markup=False)
 
     def action_close(self) -> None:
+        self._waiting = []  # a copy asked for while loading is not made after the picker closed
         self.app.pop_screen()
 
 

@@ -31,6 +31,20 @@ from console.widgets.outcome_form import DUE_FIELDS, FieldInput, OutcomeForm
 def draft_place(case_id: int) -> str:
     return f"wizard:{case_id}"
 
+
+def stored_walk(notes, agent: str, case_id: int) -> dict:
+    """The saved walk of `agent` on a case ({} if none or unreadable). Any thread."""
+    try:
+        body = notes.draft(agent, draft_place(case_id))
+        data = json.loads(body) if body else {}
+    except (StoreError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+LOADING = Text("\n载入中…", style="dim")
+
+
 class WizardScreen(Screen[None]):
     HELP_TITLE = "SOP 向导"
 
@@ -74,6 +88,7 @@ class WizardScreen(Screen[None]):
         self._restoring: dict | None = None
         self._draft = DraftKeeper(self, lambda: draft_place(self.case_id or 0))
         self._applied = False
+        self._opened = False  # the case and the saved walk have arrived
         self._focused_outcome: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -92,10 +107,38 @@ class WizardScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        library = self.app.services.sop.get()
-        if self.case_id is not None:
-            self.detail = self.app.cases.get(self.case_id)
-        saved = self._stored_draft()
+        self._paint()
+        self.query_one("#wiz-node", Static).update(LOADING)
+        self._load()
+
+    def _load(self) -> None:
+        """The trees, the case and the saved walk, read in a worker; `_loaded` starts the walk."""
+        app = self.app
+        services, case_id, agent = app.services, self.case_id, app.agent
+
+        def job():
+            library = services.sop.get()
+            if services.replies.cached() is None:
+                # The outcome names its replies by title: have the library ready (the app's
+                # warm-up may not have run yet).
+                try:
+                    services.replies.get()
+                except Exception:  # noqa: BLE001 - the picker reports a broken library itself
+                    pass
+            if case_id is None:
+                return library, None, {}
+            return library, app.cases.get(case_id), stored_walk(services.notes, agent, case_id)
+
+        app.read(job, self._loaded, self._load_failed, owner=self, key=self._read_key)
+
+    @property
+    def _read_key(self) -> str:
+        return f"wizard:{id(self)}"
+
+    def _loaded(self, result) -> None:
+        library, self.detail, saved = result
+        self._opened = True
+        self.query_one("#wiz-node", Static).update("")
         flow = library.flows.get(self.flow_id or saved.get("flow") or "")
         if flow is None and self.detail is not None:
             flow = self.app.services.sop.flow_for_kind(self.detail.case.kind)
@@ -112,6 +155,9 @@ class WizardScreen(Screen[None]):
             self._error(f"上次的进度在“{gone}”流程,它现在不可用: {library.unavailable[gone]}")
         self._paint()
 
+    def _load_failed(self, message: str) -> None:
+        self.query_one("#wiz-node", Static).update(Text(f"\n{message}\n按 Esc 返回,稍后再试。", style="bold red"))
+
     def on_data_changed(self, message: DataChanged) -> None:
         """Someone committed (this console or another)."""
         if message.touches(self.case_id):
@@ -121,23 +167,18 @@ class WizardScreen(Screen[None]):
         """The case changed (here or at another desk): what applying will do may have too."""
         if self.case_id is None or self._applied:
             return
-        try:
-            self.detail = self.app.cases.get(self.case_id)
-        except StoreError:
+        if not self._opened:
+            self._load()  # still opening: read it all again (the newer read wins)
             return
-        self._paint()
+        app, case_id = self.app, self.case_id
+        app.read(lambda: app.cases.get(case_id), self._case_read, owner=self, key=self._read_key)
+
+    def _case_read(self, detail) -> None:
+        if not self._applied:
+            self.detail = detail
+            self._paint()
 
     # ---- the draft ---------------------------------------------------------------------
-
-    def _stored_draft(self) -> dict:
-        if self.case_id is None:
-            return {}
-        try:
-            body = self.app.services.notes.draft(self.app.agent, draft_place(self.case_id))
-            data = json.loads(body) if body else {}
-        except (StoreError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
 
     def _resume(self, flow: Flow, saved: dict) -> None:
         walk = Walk.replay(flow, saved.get("steps"))
@@ -165,7 +206,7 @@ class WizardScreen(Screen[None]):
         self._draft.changed(self._draft_body())
 
     def on_unmount(self) -> None:
-        self._draft.flush()  # the console closing with a save pending
+        self._draft.close()  # a save still pending goes to a worker (written here if the console closes)
 
     # ---- state -----------------------------------------------------------------------------
 
@@ -193,6 +234,8 @@ class WizardScreen(Screen[None]):
             return bool(w and w.done)
         if action in ("back", "restart"):
             return bool(w and w.path)
+        if action == "switch_flow":
+            return True if self._opened else None  # the saved walk decides the flow: wait for it
         return True
 
     # ---- painting --------------------------------------------------------------------------
@@ -203,7 +246,9 @@ class WizardScreen(Screen[None]):
         title = Text.assemble((" SOP 向导 ", "bold reverse"))
         if w is not None:
             title.append(f"  {w.flow.title}", style="bold cyan")
-        if self.detail is not None:
+        if not self._opened and self.case_id is not None:
+            title.append(f"  工单 #{self.case_id} 载入中…", style="dim")
+        elif self.detail is not None:
             c = self.detail.case
             title.append(f"  工单 #{c.id} 买家 ")
             title.append(inert(c.buyer_id), style="bold")
@@ -524,9 +569,10 @@ class WizardScreen(Screen[None]):
         rules = self.app.services.sop.get().rules
         version = self.detail.case.version if self.detail else None
 
-        def done(applied) -> None:
+        def done(result) -> None:
             from console.screens.registers import RegisterForm
 
+            applied, rows = result
             self._applied = True
             self._draft.forget()  # the walk is on the case now; no draft to come back to
             # One line (the status line shows two at most); every change is in the history (h).
@@ -535,19 +581,25 @@ class WizardScreen(Screen[None]):
             app.pop_screen()
             screen = app.screen
             # Registers the outcome filled: open a form for the rest of each row.
-            for key, row_id in reversed(applied.rows):
-                app.push_screen(RegisterForm.for_row(app, key, row_id))
+            for key, entry in reversed(rows):
+                app.push_screen(RegisterForm(key, entry))
             # The screen beneath (the case, or the queue) decides what to do next.
             screen.post_message(self.Applied(self.case_id, resolved=outcome.next_status == "resolved"))
 
         def failed(message: str) -> None:
             self._refuse(message)
 
+        case_id, agent, registers = self.case_id, app.agent, app.services.registers
+
         def go(platform_done: bool) -> None:
-            app.write(lambda: apply_outcome(app.cases, self.case_id, outcome, path, app.agent, memo, start_at,
-                                            money=money, rules=rules, facts=facts, expected_version=version,
-                                            platform_done=platform_done, due=due),
-                      done, failed)
+            def job():
+                applied = apply_outcome(app.cases, case_id, outcome, path, agent, memo, start_at, money=money,
+                                        rules=rules, facts=facts, expected_version=version,
+                                        platform_done=platform_done, due=due)
+                # The rows the outcome filled, read here too: the forms open without a read.
+                return applied, [(key, registers.row(key, row_id)) for key, row_id in applied.rows]
+
+            app.write(job, done, failed)
 
         if outcome.refund_status:
             from console.screens.dialogs import ConfirmDialog

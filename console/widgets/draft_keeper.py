@@ -5,9 +5,9 @@ a crash or a closed terminal loses nothing.
 Every change goes at once into the keystroke journal (console/journal.py: one appended line
 in the shop folder, which survives kill -9) and is saved to the database in a thread worker
 a moment after the last change; at once (an app-level write that outlives the screen) when
-the agent leaves; synchronously when the widget goes away with changes not yet saved (the
-console closing) or when the console is told to end (SIGHUP, SIGTERM: `AftersalesApp`
-flushes every keeper). A change's journal line is dropped once the database has it.
+the agent leaves or the screen closes (`close`). Only when the console itself closes, or is
+told to end (SIGHUP, SIGTERM: `AftersalesApp` flushes every keeper), is a change written
+synchronously. A change's journal line is dropped once the database has it.
 """
 
 from __future__ import annotations
@@ -74,6 +74,20 @@ class DraftKeeper:
         self._note("")
         self._write("", self._seq)
 
+    def close(self) -> None:
+        """The owner goes away (its screen is closed). While the console runs, a change still
+        waiting for its quiet moment is handed to a worker now: closing a screen never waits
+        on the database. While the console itself closes, it is written here, as `flush` does."""
+        app = self._app
+        if app is None or not self.unsaved:
+            return
+        if not app.is_running:
+            self.flush()
+        elif self._timer is not None:
+            self._stop()
+            self._write(self._body, self._seq)
+        # Otherwise the change is already in a worker's hands (the autosave, `leave`, `forget`).
+
     def flush(self) -> bool | None:
         """Changes not yet in the database and going away (the screen closes, the console is
         told to end): write them now, here. True: written; False: it could not be (the journal
@@ -123,8 +137,8 @@ class DraftKeeper:
             journal.saved(place, seq)
 
     def _write(self, body: str, seq: int) -> None:
-        owner, place = self._owner, self._place()
-        app = self._app or owner.app
+        place = self._place()
+        app = self._app or self._owner.app
         agent = app.agent
 
         def save() -> None:
@@ -133,4 +147,5 @@ class DraftKeeper:
             except StoreError as exc:
                 app.call_from_thread(app.notify, f"草稿没存上: {exc.message}", markup=False, severity="warning")
 
-        owner.run_worker(save, thread=True, exclusive=True, exit_on_error=False, group=f"draft:{place}")
+        # The app's worker, not the owner's: a save still runs when the screen has closed.
+        app.run_worker(save, thread=True, exclusive=True, exit_on_error=False, group=f"draft:{place}")
