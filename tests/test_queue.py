@@ -2,10 +2,14 @@
 
 from datetime import timedelta
 
+import pytest
+
 from console.demo import populate
 from console.intake import CaseDraft
 from console.queue import QueueFilter, QueueReader
 from tests.conftest import T0
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def _case(cases, buyer, order, **kw):
