@@ -319,7 +319,7 @@ def _where(home: Home, args: argparse.Namespace) -> int:
         print(f"  {ITEM_LABELS[item]}: {home.source(item)}  [{whose}]")
     config = home.config_file if home.config_file.is_file() else "没有 (aftersales init 会建立模板)"
     print(f"  店铺设置: {config}")
-    print(f"数据库: {_db_url(args, home)}")
+    print(f"数据库: {_shown_url(_db_url(args, home))}")
     print(f"客服名字: {identity_file()}")
     from console.log import default_path
 
@@ -340,7 +340,7 @@ def _demo(db, policy, agent, args) -> int:
     except StoreError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    print(f"已载入 {n} 条演示工单 → {db.url}")
+    print(f"已载入 {n} 条演示工单 → {_shown_url(db.url)}")
     return 0
 
 

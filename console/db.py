@@ -102,31 +102,36 @@ def explain(exc: BaseException) -> str:
     return f"数据库出错: {getattr(exc, 'orig', exc)}"
 
 
-def _server_problem(raw: str, url: str | None = None) -> str | None:
+def _server_problem(raw: str, url: str | None = None, at_start: bool = False) -> str | None:
     """A PostgreSQL connection or login failure (psycopg's message, lower-cased) in words an
     agent can act on; None if it is not one. Never includes the password."""
-    where = f" {display_url(url)}" if url else ""
+    server, name = "", ""
+    if url:
+        parsed = make_url(url)
+        server = f" {parsed.host or 'localhost'}:{parsed.port or 5432}"
+        name = f" “{parsed.database}”" if parsed.database else ""
+    kept = "" if at_start else "您输入的内容没有丢失。"
     if "password authentication failed" in raw or "no password supplied" in raw:
-        return (f"数据库服务器{where}拒绝了登录: 用户名或密码不对 (password authentication failed)。"
+        return (f"数据库服务器{server} 拒绝了登录: 用户名或密码不对 (password authentication failed)。"
                 "请向管理员确认 --db 里的用户名和密码。")
     if "does not exist" in raw and "database" in raw:
-        return (f"数据库服务器上没有这个数据库{where} (database does not exist)。"
+        return (f"数据库服务器{server} 上没有数据库{name} (database does not exist)。"
                 "请检查 --db 里的数据库名, 或请管理员先建好这个空数据库。")
     if "role" in raw and "does not exist" in raw:
-        return f"数据库服务器上没有这个用户{where} (role does not exist)。请检查 --db 里的用户名。"
+        return f"数据库服务器{server} 上没有这个用户 (role does not exist)。请检查 --db 里的用户名。"
     if ("could not translate host name" in raw or "failed to resolve host" in raw
             or "name or service not known" in raw or "nodename nor servname" in raw):
-        return f"找不到数据库服务器{where} (unknown host)。请检查 --db 里的服务器地址。"
+        return f"找不到数据库服务器{server} (unknown host)。请检查 --db 里的服务器地址。"
     if "connection refused" in raw or "timeout expired" in raw or "could not connect" in raw \
             or "no route to host" in raw or "network is unreachable" in raw:
-        return (f"连不上数据库服务器{where} (server unreachable)。请检查服务器地址和端口、"
-                "服务器是否开着、网络是否通。您输入的内容没有丢失。")
+        return (f"连不上数据库服务器{server} (server unreachable)。请检查服务器地址和端口、"
+                f"服务器是否开着、网络是否通。{kept}")
     if "server closed the connection" in raw or "terminating connection" in raw \
             or "connection is closed" in raw or "consuming input failed" in raw:
-        return "和数据库服务器的连接断了 (connection lost),请稍后再试。您输入的内容没有丢失。"
+        return f"和数据库服务器的连接断了 (connection lost),请稍后再试。{kept}"
     if "permission denied" in raw and ("database" in raw or "schema" in raw or "table" in raw):
-        return (f"数据库用户没有权限{where} (permission denied)。"
-                "请管理员给这个用户建表和读写的权限 (见 README: 一个团队共用一台服务器)。")
+        return (f"数据库用户没有权限在数据库{name} 里建表或读写 (permission denied)。"
+                "请管理员把这个数据库的所有者设为这个用户 (见 README: A team on one server)。")
     return None
 
 
@@ -558,6 +563,8 @@ def open_database(url: str, migrate: bool = True) -> Database:
             if migrate and found.revision is not None:
                 _check_revision(found.revision)
         db = Database(url)
+        if not db.is_sqlite:
+            _probe(db)
         if migrate:
             upgrade(db)
         return db
@@ -566,6 +573,21 @@ def open_database(url: str, migrate: bool = True) -> Database:
         raise
     except (SQLAlchemyError, DBAPIError, sqlite3.Error, OSError) as exc:
         raise fault(exc) from exc
+
+
+def _probe(db: Database) -> None:
+    """Connect once, so a wrong host, port, password or database name is said plainly at
+    start (StoreError), not as a driver's traceback later. The password is never in it."""
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, DBAPIError) as exc:
+        db.dispose()
+        raw = str(getattr(exc, "orig", exc))
+        message = _server_problem(raw.lower(), db.url, at_start=True) or (
+            f"连不上数据库 {display_url(db.url)}: {one_line(raw, 300)}")
+        log.warning("数据库 %s 连不上: %s", display_url(db.url), one_line(raw, 500))
+        raise StoreError(message, exc) from exc
 
 
 @dataclass(frozen=True)
