@@ -90,6 +90,11 @@ def test_migration_creates_the_schema_in_an_empty_database(empty_db_url):
     assert {"case", "deadline", "case_event", "note", "agent", "alembic_version"} <= set(inspector.get_table_names())
     indexes = {i["name"] for i in inspector.get_indexes("case")}
     assert {"ix_case_queue", "ix_case_buyer", "ix_case_order", "ix_case_mine"} <= indexes
+    if db.is_postgresql:  # the prefix search's indexes serve LIKE 'abc%' under any collation
+        with db.engine.connect() as conn:
+            defs = dict(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes"
+                                          " WHERE indexname IN ('ix_case_buyer', 'ix_case_order')")).all())
+        assert all("varchar_pattern_ops" in d for d in defs.values()) and len(defs) == 2
     db.dispose()
     again = open_database(empty_db_url)  # current: nothing to do
     assert current_revision(again) == SCHEMA_HEAD
