@@ -146,10 +146,10 @@ def fault(exc: BaseException) -> StoreError:
 
 def display_url(url: str) -> str:
     """The database for a log line or a message: a file path, or a URL without its password."""
-    path = _sqlite_path(url)
-    if path is not None:
-        return str(path)
     try:
+        path = _sqlite_path(url)
+        if path is not None:
+            return str(path)
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is shown without what might be a password
         return url.split("@")[-1]
