@@ -7,8 +7,8 @@ server runs as an unprivileged user (`postgres` when it exists, else `nobody`) t
 folder. TCP connections need a password (scram-sha-256, so a wrong password is a real
 refusal); the local socket trusts, for the fixture's own housekeeping.
 
-The binaries: $AFTERSALES_PG_BINDIR, else `pg_config --bindir`, else the newest
-/usr/lib/postgresql/*/bin (Debian's layout).
+The binaries: $AFTERSALES_PG_BINDIR (only there, when set), else `pg_config --bindir`, else
+the newest /usr/lib/postgresql/*/bin (Debian's layout).
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ class PgUnavailable(Exception):
 
 def find_bindir() -> Path | None:
     given = os.environ.get("AFTERSALES_PG_BINDIR")
-    candidates: list[Path] = [Path(given)] if given else []
+    if given:  # an explicit choice: that folder or nothing
+        bindir = Path(given)
+        return bindir if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file() else None
+    candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
