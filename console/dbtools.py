@@ -333,7 +333,7 @@ def copy_to_server(source: str, target_url: str, progress=None) -> CopyReport:
             try:
                 _refuse_non_empty(target)
                 upgrade(target)  # an empty database gets the tables first
-                tables = _tables()
+                tables = console_tables()
                 log.info("复制 %s -> %s 开始", path, report.target)
                 with target.connect_write() as out:
                     _refuse_non_empty(target, out)
@@ -381,7 +381,7 @@ def _snapshot(path: Path, dest: Path) -> None:
         raise fault(exc) from exc
 
 
-def _tables():
+def console_tables():
     """The console's tables, each after the tables it refers to."""
     from sqlmodel import SQLModel
 
@@ -395,7 +395,7 @@ def _refuse_non_empty(db, conn=None) -> None:
     keeps the source's ids, which would collide, and two shops' data must not mix."""
     tables = set(inspect(conn if conn is not None else db.engine).get_table_names())
     held: dict[str, int] = {}
-    for table in _tables():
+    for table in console_tables():
         if table.name in tables:
             quoted = db.engine.dialect.identifier_preparer.quote(table.name)
             sql = text(f"SELECT count(*) FROM {quoted}")

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from console.cases import Cases
 from console.cli import main
 from console.db import open_database, resolve_url
-from console.dbtools import _tables
+from console.dbtools import console_tables
 from console.demo import populate
 from console.handover import Handovers
 from console.intake import CaseDraft
@@ -62,7 +62,7 @@ def shop_file(tmp_path, policy, clock):
 def _rows(db) -> dict[str, list[dict]]:
     """Every row of every table, by id, as the program reads them (aware datetimes, bools)."""
     with db.engine.connect() as conn:
-        return {t.name: [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()] for t in _tables()}
+        return {t.name: [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()] for t in console_tables()}
 
 
 def test_copy_round_trip_keeps_every_row_and_id(shop_file, pg_server, policy, clock, capsys):
