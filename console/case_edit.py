@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from console.case_clocks import ClockEdits
 from console.case_close import CloseEdits
 from console.case_followup import FollowUpEdits
-from console.db import StoreError
+from console.db import CHANGED_CASES, StoreError
 from console.models import Agent, Case, CaseEvent, Note
 from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
@@ -72,6 +72,8 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         and the queue key follows the case's clocks."""
         if not self.changed:
             return
+        # For the notice to other consoles (PostgreSQL NOTIFY, console/db.py) at commit.
+        self.session.info.setdefault(CHANGED_CASES, set()).add(self.case.id)
         if bump:
             self.case.updated_at = self.now
             self.case.version += 1

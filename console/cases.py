@@ -93,7 +93,11 @@ class Cases:
             e.finish()
 
     def _open(self, s: Session, case_id: int, agent: str, expect_version: int | None) -> CaseEdit:
-        case = s.get(Case, case_id)
+        # The case's row is locked until the transaction ends (PostgreSQL: SELECT … FOR
+        # UPDATE, and read again if another console changed it meanwhile; SQLite needs no
+        # more than its BEGIN IMMEDIATE): what the edit checks (the version, who has the
+        # case) stays true until it commits.
+        case = s.get(Case, case_id, with_for_update=True, populate_existing=True)
         if case is None:
             raise NotFoundError(f"找不到工单 #{case_id}")
         if expect_version is not None and case.version != expect_version:
@@ -166,6 +170,7 @@ class Cases:
                 return
         try:
             with self.db.write() as s:
+                self.db.serialize(s, "agent")  # two consoles starting with one new name
                 if s.exec(select(Agent.id).where(Agent.name == name)).first() is None:
                     s.add(Agent(name=name, created_at=self.clock.now()))
         except StoreError:
@@ -231,7 +236,8 @@ class Cases:
 
     def claim(self, case_id: int, agent: str) -> Case:
         """Take a case. Atomic across consoles: of two agents claiming at once exactly one
-        wins (the write lock orders them) and the other is told who has it."""
+        wins (the edit holds the case's row lock, or SQLite's write lock, from reading who
+        has it to the commit) and the other is told who has it."""
         with self.edit(case_id, agent) as e:
             if e.case.assignee not in (None, agent):
                 raise ClaimedError(e.case.assignee)

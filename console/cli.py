@@ -39,12 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("name", help="客服名字")
     role.add_argument("--role", choices=("agent", "specialist", "supervisor"), required=True,
                       help="agent 客服 / specialist 专员 (加急工单转给专员才算) / supervisor 主管")
-    db = sub.add_parser("db", help="数据库: 备份 (backup) 和检查 (check)")
-    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{backup,check}")
+    db = sub.add_parser("db", help="数据库: 备份 (backup)、检查 (check)、搬到服务器 (copy)")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{backup,check,copy}")
     backup = db_sub.add_parser("backup", help="把数据库备份到一个文件 (SQLite 在线备份, 工作台开着也可以)")
     backup.add_argument("file", help="备份文件 (已存在时不覆盖, 除非加 --force)")
     backup.add_argument("--force", action="store_true", help="覆盖已存在的备份文件")
     db_sub.add_parser("check", help="检查数据库: 完整性、结构版本、工单和笔记数量、日志位置")
+    copy = db_sub.add_parser("copy", help="把一台电脑上的 SQLite 数据库整个复制到一个空的 PostgreSQL 数据库"
+                                          " (全部工单和历史, 编号不变; 复制后核对)")
+    copy.add_argument("source", metavar="SQLITE_FILE", help="工作台的数据库文件, 例如 店铺文件夹/console.db")
+    copy.add_argument("target", metavar="POSTGRES_URL",
+                      help="新建的空数据库, 例如 postgresql+psycopg://aftersales@服务器/shop")
     from console.sop.cli import add_parser as add_sop
 
     add_sop(sub)
@@ -98,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         _start_log(home, args, _db_url(args, home))
         return run_phrases(args, home=home, db_url=_db_url(args, home))
     if args.command == "db":
-        url = _db_url(args, home)
+        url = _db_url(args, home) if args.db_command != "copy" else _db_url_of(args.source)
         _start_log(home, args, url)
         return _db(args, url)
     from console.db import StoreError, open_database
@@ -186,6 +191,8 @@ def _db(args: argparse.Namespace, url: str) -> int:
     from console import dbtools
     from console.db import StoreError
 
+    if args.db_command == "copy":
+        return _copy(args, url)
     if args.db_command == "backup":
         try:
             report = dbtools.backup(url, args.file, force=args.force)
@@ -228,6 +235,52 @@ def _db(args: argparse.Namespace, url: str) -> int:
     for problem in report.problems:
         print(f"  ✖ {problem}", file=sys.stderr)
     return 1
+
+
+def _copy(args: argparse.Namespace, source: str) -> int:
+    """`db copy SQLITE_FILE POSTGRES_URL`: what was copied and what was checked, table by table."""
+    from console import dbtools
+    from console.db import StoreError, display_url
+
+    print(f"从 {_shown_url(source)} 复制到 {display_url(args.target)} (一个事务: 全部复制, 或者什么都不写)")
+    try:
+        report = dbtools.copy_to_server(source, args.target,
+                                        progress=lambda table, n: print(f"  {table}: {n} 行", flush=True))
+    except dbtools.CopyMismatch as exc:
+        _print_checks(exc.report)
+        print(f"结论: {exc.message}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"没有复制: {exc.message}", file=sys.stderr)
+        return 2
+    _print_checks(report)
+    if not report.ok:
+        print("结论: 复制已提交, 但再读一遍时和源不一致:", file=sys.stderr)
+        for problem in report.mismatches:
+            print(f"  ✖ {problem}", file=sys.stderr)
+        return 1
+    print(f"结论: 已复制, 各表行数和校验一致。各位客服现在可以用 --db {display_url(args.target)} 启动"
+          " (密码照常写在 --db 或 AFTERSALES_DB 里)。源文件没有改动。")
+    return 0
+
+
+def _print_checks(report) -> None:
+    from console import dbtools
+
+    print("核对 (源 → 目标):")
+    for table, (a, b) in report.rows.items():
+        print(f"  {'✓' if a == b else '✖'} {table}: {a} → {b} 行")
+    for key, (a, b) in report.sums.items():
+        print(f"  {'✓' if a == b else '✖'} {dbtools.SUMS[key][0]}: {a} → {b}")
+    if report.latest is not None:
+        a, b = report.latest
+        print(f"  {'✓' if a == b else '✖'} 最近一次工单改动: {a} → {b}")
+
+
+def _db_url_of(path_or_url: str) -> str:
+    from console.db import resolve_url
+
+    return resolve_url(path_or_url)
 
 
 def _size(n: int) -> str:
@@ -309,7 +362,7 @@ def _where(home: Home, args: argparse.Namespace) -> int:
         print(f"  {ITEM_LABELS[item]}: {home.source(item)}  [{whose}]")
     config = home.config_file if home.config_file.is_file() else "没有 (aftersales init 会建立模板)"
     print(f"  店铺设置: {config}")
-    print(f"数据库: {_db_url(args, home)}")
+    print(f"数据库: {_shown_url(_db_url(args, home))}")
     print(f"客服名字: {identity_file()}")
     from console.log import default_path
 
@@ -330,7 +383,7 @@ def _demo(db, policy, agent, args) -> int:
     except StoreError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    print(f"已载入 {n} 条演示工单 → {db.url}")
+    print(f"已载入 {n} 条演示工单 → {_shown_url(db.url)}")
     return 0
 
 

@@ -1,14 +1,28 @@
-"""Engine and sessions: SQLite pragmas, write transactions, migrations, change polling.
+"""Engine and sessions: write transactions, migrations, change notices; SQLite and PostgreSQL.
 
-SQLite-only tricks live here so the rest of the code runs unchanged on PostgreSQL.
+Backend tricks live here so the rest of the code runs unchanged on both:
+
+- SQLite: pragmas on connect, `BEGIN IMMEDIATE` for writes (one writer at a time, so a unit
+  of work may read and then write what it read), `PRAGMA data_version` polling for changes
+  made by other consoles (which cases is not known).
+- PostgreSQL (psycopg 3): writers run side by side at READ COMMITTED. A unit of work that
+  writes on the strength of what it read locks first: `Cases.edit` reads its case `FOR
+  UPDATE`; other read-then-write steps take `Database.serialize(session, name)`, a
+  transaction-scoped advisory lock (a no-op on SQLite, where BEGIN IMMEDIATE already did
+  it). Every write transaction that changed something other consoles show sends
+  `NOTIFY aftersales` with the changed case ids, just before its commit; `ChangeWatcher`
+  LISTENs for them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -22,8 +36,25 @@ from sqlmodel import Session
 from console.log import exc_info
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 BUSY_TIMEOUT_MS = 3000
+# PostgreSQL: how long a writer waits for a row or advisory lock before giving up with the
+# same "busy" message SQLite's busy timeout gives; and how long connecting may take.
+LOCK_TIMEOUT_MS = 10000
+CONNECT_TIMEOUT_S = 5
+# The LISTEN/NOTIFY channel, and the largest payload PostgreSQL takes (8000 bytes).
+CHANNEL = "aftersales"
+MAX_PAYLOAD = 8000
+# Tables whose rows belong to one case: a write that touched only these (and drafts) is
+# told to other consoles as the ids of its cases. Anything else (a shift note, a handover,
+# an agent, a reply draft) is told as "something changed" (an empty payload).
+CASE_TABLES = frozenset({"case", "case_event", "deadline", "note", "case_task", "reply_copy",
+                         "handover_case", "register_return", "register_reship", "register_problem"})
+# Written as an agent types, seen by nobody else: no notice for these.
+QUIET_TABLES = frozenset({"note_draft"})
+# session.info / connection.info keys for what a write transaction changed.
+CHANGED_CASES = "changed_cases"
+_TOUCHED = "aftersales_touched_tables"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Tables every console database has had since the first migration: a file with an
 # alembic_version but none of these belongs to some other program.
@@ -54,7 +85,10 @@ class NotFoundError(StoreError):
 def explain(exc: BaseException) -> str:
     """Turn a database exception into a short message an agent can act on."""
     raw = str(getattr(exc, "orig", exc)).lower()
-    if "locked" in raw or "busy" in raw:
+    server = _server_problem(raw)
+    if server is not None:
+        return server
+    if "locked" in raw or "busy" in raw or "lock timeout" in raw or "deadlock detected" in raw:
         return "数据库正被另一个程序占用,请稍后再试 (database is locked)。您输入的内容没有丢失。"
     if "readonly" in raw or "read-only" in raw:
         return "数据库是只读的,无法保存 (read-only database)。请检查文件权限。您输入的内容没有丢失。"
@@ -68,6 +102,39 @@ def explain(exc: BaseException) -> str:
     return f"数据库出错: {getattr(exc, 'orig', exc)}"
 
 
+def _server_problem(raw: str, url: str | None = None, at_start: bool = False) -> str | None:
+    """A PostgreSQL connection or login failure (psycopg's message, lower-cased) in words an
+    agent can act on; None if it is not one. Never includes the password."""
+    server, name = "", ""
+    if url:
+        parsed = make_url(url)
+        server = f" {parsed.host or 'localhost'}:{parsed.port or 5432}"
+        name = f" “{parsed.database}”" if parsed.database else ""
+    kept = "" if at_start else "您输入的内容没有丢失。"
+    if "password authentication failed" in raw or "no password supplied" in raw:
+        return (f"数据库服务器{server} 拒绝了登录: 用户名或密码不对 (password authentication failed)。"
+                "请向管理员确认 --db 里的用户名和密码。")
+    if "does not exist" in raw and "database" in raw:
+        return (f"数据库服务器{server} 上没有数据库{name} (database does not exist)。"
+                "请检查 --db 里的数据库名, 或请管理员先建好这个空数据库。")
+    if "role" in raw and "does not exist" in raw:
+        return f"数据库服务器{server} 上没有这个用户 (role does not exist)。请检查 --db 里的用户名。"
+    if ("could not translate host name" in raw or "failed to resolve host" in raw
+            or "name or service not known" in raw or "nodename nor servname" in raw):
+        return f"找不到数据库服务器{server} (unknown host)。请检查 --db 里的服务器地址。"
+    if "connection refused" in raw or "timeout expired" in raw or "could not connect" in raw \
+            or "no route to host" in raw or "network is unreachable" in raw:
+        return (f"连不上数据库服务器{server} (server unreachable)。请检查服务器地址和端口、"
+                f"服务器是否开着、网络是否通。{kept}")
+    if "server closed the connection" in raw or "terminating connection" in raw \
+            or "connection is closed" in raw or "consuming input failed" in raw:
+        return f"和数据库服务器的连接断了 (connection lost),请稍后再试。{kept}"
+    if "permission denied" in raw and ("database" in raw or "schema" in raw or "table" in raw):
+        return (f"数据库用户没有权限在数据库{name} 里建表或读写 (permission denied)。"
+                "请管理员把这个数据库的所有者设为这个用户 (见 README: A team on one server)。")
+    return None
+
+
 def fault(exc: BaseException) -> StoreError:
     """A database exception as a StoreError for the agent, the original logged with its
     traceback here, where it happened: the message alone is no use to whoever fixes it."""
@@ -79,10 +146,10 @@ def fault(exc: BaseException) -> StoreError:
 
 def display_url(url: str) -> str:
     """The database for a log line or a message: a file path, or a URL without its password."""
-    path = _sqlite_path(url)
-    if path is not None:
-        return str(path)
     try:
+        path = _sqlite_path(url)
+        if path is not None:
+            return str(path)
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is shown without what might be a password
         return url.split("@")[-1]
@@ -102,8 +169,20 @@ def resolve_url(db: str | None, default: Path | None = None) -> str:
             default = chosen_root(None)[0] / DB_FILE
         value = str(default)
     if "://" in value:
-        return value
+        return with_driver(value)
     return f"sqlite:///{Path(value).expanduser().absolute()}"
+
+
+def with_driver(url: str) -> str:
+    """`postgresql://…` (or `postgres://…`) means psycopg 3, the driver this program ships
+    with; SQLAlchemy's default for the bare name is psycopg2, which is not installed."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported when it is opened
+        return url
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -114,17 +193,26 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 class Database:
-    """One database: a read engine and a write view of it that starts with BEGIN IMMEDIATE."""
+    """One database: a read engine and a write view of it. SQLite writes start with BEGIN
+    IMMEDIATE; PostgreSQL writes send a NOTIFY of what they changed before they commit."""
 
     def __init__(self, url: str) -> None:
+        url = with_driver(url)
         self.url = url
-        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.engine: Engine = create_engine(url, future=True)
+        backend = make_url(url).get_backend_name()
+        self.is_sqlite = backend == "sqlite"
+        self.is_postgresql = backend == "postgresql"
+        if self.is_postgresql:
+            self.engine: Engine = create_engine(url, pool_pre_ping=True, connect_args=pg_connect_args())
+            _install_postgresql_hooks(self.engine)
+        else:
+            self.engine = create_engine(url)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)
-        # Same pool; the option tells the "begin" hook to take the write lock up front,
-        # because a WAL read-then-write transaction fails at once if another writer got in between.
-        self._write_engine = self.engine.execution_options(sqlite_immediate=True)
+        # Same pool; the option tells the "begin" hook that this transaction writes: SQLite
+        # takes the write lock up front (a WAL read-then-write transaction fails at once if
+        # another writer got in between); PostgreSQL starts counting what it changes.
+        self._write_engine = self.engine.execution_options(write_lock=True)
 
     def read(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -135,6 +223,9 @@ class Database:
         session = Session(self._write_engine, expire_on_commit=False)
         try:
             yield session
+            if self.is_postgresql:
+                session.flush()
+                _notify(session)
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()
@@ -145,12 +236,30 @@ class Database:
         finally:
             session.close()
 
+    def serialize(self, session: Session, name: str) -> None:
+        """Inside a write: wait until no other write transaction holds `name`, and hold it
+        until this one ends. For a step that reads and then writes on the strength of what it
+        read (the next free draft number, say). PostgreSQL: a transaction-scoped advisory
+        lock. SQLite: nothing to do, BEGIN IMMEDIATE already let only this writer in."""
+        if self.is_postgresql:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
     def connect_write(self) -> AbstractContextManager[Connection]:
         """A raw connection holding the write lock (migrations, schema checks)."""
         return self._write_engine.begin()
 
     def watcher(self) -> ChangeWatcher:
+        """What other consoles change: LISTEN on PostgreSQL, data_version on SQLite."""
+        if self.is_postgresql:
+            return NotifyWatcher(self)
         return ChangeWatcher(self)
+
+    def connect_kwargs(self) -> dict:
+        """psycopg.connect() arguments for this database (the LISTEN connection)."""
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        if cargs:
+            cparams = {"conninfo": cargs[0], **cparams}
+        return {**cparams, **pg_connect_args()}
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -201,16 +310,87 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        immediate = conn.get_execution_options().get("sqlite_immediate")
+        immediate = conn.get_execution_options().get("write_lock")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class ChangeWatcher:
-    """Tells whether anyone has committed to the database since the last call.
+def pg_connect_args() -> dict:
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "aftersales"}
 
-    On SQLite `PRAGMA data_version` on one dedicated connection changes only when another
-    connection commits: a microsecond-cheap poll. Other backends report a change on every
-    call, so the queue simply reloads its visible page each poll.
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for pg_advisory_xact_lock."""
+    return int.from_bytes(hashlib.blake2b(f"aftersales:{name}".encode(), digest_size=8).digest(),
+                          "big", signed=True)
+
+
+def _install_postgresql_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        if conn.get_execution_options().get("write_lock"):
+            conn.info[_TOUCHED] = set()
+            # A writer waiting on another's lock gives up with the "busy" message, as on SQLite.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _on_execute(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        touched = conn.info.get(_TOUCHED)
+        if touched is None or context is None:
+            return
+        if context.isinsert or context.isupdate or context.isdelete:
+            table = getattr(getattr(getattr(context.compiled, "statement", None), "table", None), "name", None)
+            touched.add(table or "?")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):  # noqa: ANN001
+        conn.info.pop(_TOUCHED, None)
+
+
+def reset_sequences(connection: Connection, tables: list[str]) -> None:
+    """PostgreSQL: after rows were inserted with their ids given (demo data, `db copy`), move
+    each table's id sequence past the largest id, or the next new row would collide. SQLite
+    needs nothing: it takes max(id) + 1 by itself."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        quoted = connection.dialect.identifier_preparer.quote(table)
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence(:name, 'id'), coalesce(max(id), 0) + 1, false) FROM {quoted}"
+        ), {"name": quoted})
+
+
+def _notify(session: Session) -> None:
+    """PostgreSQL, just before a write commits: tell the other consoles what changed. The
+    case ids when only cases' rows changed (and they fit in a payload); an empty payload,
+    "reload everything", when something else changed; nothing for drafts alone. A NOTIFY is
+    delivered only if the transaction commits."""
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    touched = set(connection.info.get(_TOUCHED) or ()) - QUIET_TABLES
+    ids = session.info.get(CHANGED_CASES) or set()
+    if not touched and not ids:
+        return
+    payload = ""
+    if ids and touched <= CASE_TABLES:
+        payload = ",".join(str(i) for i in sorted(ids))
+        if len(payload) > MAX_PAYLOAD:
+            payload = ""
+    session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+    connection.info[_TOUCHED] = set()
+
+
+class ChangeWatcher:
+    """Tells what other consoles committed since the last call; the same API on every backend.
+
+    `changes()`: an empty set when nothing changed, the ids of the changed cases when they
+    are known, None when something changed but not which cases (reload everything).
+    `changed()`: whether anything changed. Each change is reported once.
+
+    This one is SQLite's: `PRAGMA data_version` on one dedicated connection changes only
+    when another connection commits, a microsecond-cheap poll; which cases is not known.
+    Other backends without notices report "something changed" on every call.
     """
 
     def __init__(self, db: Database) -> None:
@@ -228,26 +408,141 @@ class ChangeWatcher:
         assert self._conn is not None
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def changes(self) -> set[int] | None:
-        """What changed since the last call: an empty set for nothing, None for "something,
-        the case ids are not known" (SQLite cannot say which)."""
-        return None if self.changed() else set()
+    @property
+    def connected(self) -> bool:
+        """Whether notices can arrive now (PostgreSQL: the LISTEN connection is up)."""
+        return True
 
-    def changed(self) -> bool:
+    def changes(self) -> set[int] | None:
         if self._conn is None:
-            return True
+            return None
         try:
             now = self._version()
         except sqlite3.Error:
-            return False
+            return set()
         changed = now != self._last
         self._last = now
-        return changed
+        return None if changed else set()
+
+    def changed(self) -> bool:
+        return self.changes() != set()
+
+    def wait(self, timeout: float) -> set[int] | None:
+        """Block until a change is seen (or `timeout` seconds pass), then as `changes()`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.changes()
+            if found != set() or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.01)
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class NotifyWatcher(ChangeWatcher):
+    """PostgreSQL: LISTEN on a dedicated autocommit psycopg connection, read in a thread, so
+    `changes()` never waits on the network. Every write transaction sends the ids of the
+    cases it changed (an empty payload: something else changed, reload everything).
+
+    When the connection drops (server restart, network), the thread reconnects with backoff
+    and LISTENs again; notices sent meanwhile are gone, so the loss and the reconnect are
+    each reported as an unknown change (None): the caller resyncs what it shows.
+    """
+
+    POLL_S = 0.5  # how often the thread looks up from waiting, to notice close()
+    BACKOFF_S = (0.5, 1, 2, 5)
+
+    def __init__(self, db: Database) -> None:  # noqa: D107 - no SQLite connection here
+        self._conn = None
+        self._params = db.connect_kwargs()
+        self._label = display_url(db.url)
+        self._cond = threading.Condition()
+        self._ids: set[int] = set()
+        self._unknown = False
+        self._up = False
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="aftersales-listen", daemon=True)
+        self._thread.start()
+        # Listening before the first write can happen, or that write's notice is missed.
+        self._ready.wait(CONNECT_TIMEOUT_S + 1)
+
+    @property
+    def connected(self) -> bool:
+        return self._up
+
+    def changes(self) -> set[int] | None:
+        with self._cond:
+            result: set[int] | None = None if self._unknown else self._ids
+            self._ids, self._unknown = set(), False
+        return result
+
+    def wait(self, timeout: float) -> set[int] | None:
+        """Block until a change arrives (or `timeout` seconds pass), then as `changes()`."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._unknown or self._ids, timeout)
+        return self.changes()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(self.POLL_S * 4 + CONNECT_TIMEOUT_S)
+
+    # ---- the listening thread ------------------------------------------------------------
+
+    def _push(self, ids: set[int] | None) -> None:
+        with self._cond:
+            if ids is None:
+                self._unknown = True
+            else:
+                self._ids |= ids
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        import psycopg
+
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                conn = psycopg.connect(autocommit=True, **self._params)
+            except psycopg.Error as exc:
+                if failures == 0:
+                    log.warning("通知连接 %s 没有连上: %s", self._label, one_line(exc, 300))
+                self._ready.set()
+                self._stop.wait(self.BACKOFF_S[min(failures, len(self.BACKOFF_S) - 1)])
+                failures += 1
+                continue
+            try:
+                conn.execute(f"LISTEN {CHANNEL}")
+                if failures:
+                    log.info("通知连接 %s 已重新连上", self._label)
+                    self._push(None)  # what was sent while we were away is lost: resync
+                failures = 0
+                self._up = True
+                self._ready.set()
+                while not self._stop.is_set():
+                    for notice in conn.notifies(timeout=self.POLL_S):
+                        self._push(parse_payload(notice.payload))
+            except psycopg.Error as exc:
+                if not self._stop.is_set():
+                    log.warning("通知连接 %s 断了, 重连中: %s", self._label, one_line(exc, 300))
+                    self._push(None)
+                    failures += 1
+            finally:
+                self._up = False
+                conn.close()
+
+
+def parse_payload(payload: str) -> set[int] | None:
+    """"12,15" -> {12, 15}; "" (or anything else) -> None: something changed, reload all."""
+    if not payload:
+        return None
+    try:
+        return {int(part) for part in payload.split(",")}
+    except ValueError:
+        return None
 
 
 def open_database(url: str, migrate: bool = True) -> Database:
@@ -268,6 +563,8 @@ def open_database(url: str, migrate: bool = True) -> Database:
             if migrate and found.revision is not None:
                 _check_revision(found.revision)
         db = Database(url)
+        if not db.is_sqlite:
+            _probe(db)
         if migrate:
             upgrade(db)
         return db
@@ -276,6 +573,21 @@ def open_database(url: str, migrate: bool = True) -> Database:
         raise
     except (SQLAlchemyError, DBAPIError, sqlite3.Error, OSError) as exc:
         raise fault(exc) from exc
+
+
+def _probe(db: Database) -> None:
+    """Connect once, so a wrong host, port, password or database name is said plainly at
+    start (StoreError), not as a driver's traceback later. The password is never in it."""
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, DBAPIError) as exc:
+        db.dispose()
+        raw = str(getattr(exc, "orig", exc))
+        message = _server_problem(raw.lower(), db.url, at_start=True) or (
+            f"连不上数据库 {display_url(db.url)}: {one_line(raw, 300)}")
+        log.warning("数据库 %s 连不上: %s", display_url(db.url), one_line(raw, 500))
+        raise StoreError(message, exc) from exc
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""`aftersales db backup FILE` and `aftersales db check`: the shop's database looked after.
+"""`aftersales db backup FILE`, `db check` and `db copy`: the shop's database looked after.
 
     report = backup(url, Path("备份/2026-11-23.db"))   # SQLite's online backup, safe while consoles run
     report = check(url)                                # integrity, schema revision, counts
+    report = copy_to_server("console.db", "postgresql+psycopg://user@host/shop")  # move to a server
 
 No Textual here. Both refuse a file that is not the console's (db.inspect_file) and neither
 migrates: a backup taken before an upgrade is exactly the one a shop wants.
@@ -29,7 +30,11 @@ from console.db import (
     fault,
     inspect_file,
     open_database,
+    reset_sequences,
+    resolve_url,
     revision_problem,
+    upgrade,
+    with_driver,
 )
 
 log = logging.getLogger("console.dbtools")
@@ -239,3 +244,189 @@ def _remove(path: Path) -> None:
             leftover.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+# ---- moving a shop's SQLite file to a PostgreSQL server ----------------------------------
+
+# Checked after the copy besides every table's row count: the same SQL on both sides.
+SUMS: dict[str, tuple[str, str]] = {
+    "case_ids": ("工单编号之和", 'SELECT coalesce(sum(id), 0) FROM "case"'),
+    "case_versions": ("工单版本之和", 'SELECT coalesce(sum(version), 0) FROM "case"'),
+    "open_cases": ("未结工单", 'SELECT count(*) FROM "case" WHERE is_open'),
+    "event_ids": ("事件编号之和", "SELECT coalesce(sum(id), 0) FROM case_event"),
+    "event_text": ("事件内容字数之和", "SELECT coalesce(sum(length(detail)), 0) FROM case_event"),
+    "note_text": ("笔记字数之和", "SELECT coalesce(sum(length(body)), 0) FROM note"),
+    "running_clocks": ("进行中的计时", "SELECT count(*) FROM deadline WHERE state = 'running'"),
+}
+COPY_CHUNK = 5000
+
+
+@dataclass
+class CopyReport:
+    source: str
+    target: str
+    rows: dict[str, tuple[int, int]] = field(default_factory=dict)   # table -> (source, target)
+    sums: dict[str, tuple[object, object]] = field(default_factory=dict)  # key -> (source, target)
+    latest: tuple[object, object] | None = None  # newest case change on each side
+
+    @property
+    def mismatches(self) -> list[str]:
+        bad = [f"表 {t}: 源 {a} 行, 目标 {b} 行" for t, (a, b) in self.rows.items() if a != b]
+        bad += [f"{SUMS[k][0]}: 源 {a}, 目标 {b}" for k, (a, b) in self.sums.items() if a != b]
+        if self.latest is not None and self.latest[0] != self.latest[1]:
+            bad.append(f"最近一次工单改动的时间: 源 {self.latest[0]}, 目标 {self.latest[1]}")
+        return bad
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+class CopyRefused(StoreError):
+    """The copy did not start (or was rolled back): nothing was written to the target."""
+
+
+class CopyMismatch(CopyRefused):
+    """The copy did not match its source when checked, so it was rolled back; `report` says
+    where it differed."""
+
+    def __init__(self, message: str, report: CopyReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def copy_to_server(source: str, target_url: str, progress=None) -> CopyReport:
+    """Copy a console's SQLite database, every table with its history and its ids, into an
+    empty PostgreSQL database: one transaction on the target, checked before it commits
+    (row counts of every table and the sums in SUMS) and again afterwards.
+
+    The source file is never changed: a snapshot is taken with SQLite's online backup and,
+    if its schema is older than this program's, upgraded in a temporary folder. An empty
+    target is migrated first; one that already holds data is refused (CopyRefused), as is a
+    source that is not the console's. `progress(table, rows)` is told as each table is done.
+    """
+    import tempfile
+
+    from sqlalchemy import select
+
+    path = _sqlite_path(source)
+    if path is None:
+        raise CopyRefused(f"源必须是工作台的 SQLite 数据库文件, 不是 {display_url(source)}")
+    if not path.is_file():
+        raise CopyRefused(f"源数据库文件不存在: {path}")
+    inspect_file(path)
+    target_url = with_driver(target_url)
+    try:
+        backend = make_url(target_url).get_backend_name()
+    except Exception:  # noqa: BLE001 - a file path or a typo: said below
+        backend = None
+    if backend != "postgresql":
+        raise CopyRefused("目标必须是 PostgreSQL 数据库 (postgresql+psycopg://用户@服务器/数据库名);"
+                          " 复制到另一个文件请用 aftersales db backup")
+    report = CopyReport(str(path), display_url(target_url))
+    with tempfile.TemporaryDirectory(prefix="aftersales-copy-") as folder:
+        snapshot = Path(folder) / "snapshot.db"
+        _snapshot(path, snapshot)
+        src = open_database(resolve_url(str(snapshot)))  # upgraded here if older, never the original
+        try:
+            target = open_database(target_url, migrate=False)
+            try:
+                _refuse_non_empty(target)
+                upgrade(target)  # an empty database gets the tables first
+                tables = console_tables()
+                log.info("复制 %s -> %s 开始", path, report.target)
+                with target.connect_write() as out:
+                    _refuse_non_empty(target, out)
+                    with src.engine.connect() as inp:
+                        for table in tables:
+                            n = 0
+                            result = inp.execution_options(stream_results=True).execute(
+                                select(table).order_by(table.c.id))
+                            for chunk in result.mappings().partitions(COPY_CHUNK):
+                                out.execute(table.insert(), [dict(row) for row in chunk])
+                                n += len(chunk)
+                            if progress is not None:
+                                progress(table.name, n)
+                        reset_sequences(out, [t.name for t in tables])
+                        _compare(report, inp, out, tables)
+                    if not report.ok:
+                        # Leaving the block by an exception rolls the whole copy back.
+                        raise CopyMismatch("复制后核对不一致, 已全部撤回, 目标数据库没有写入任何东西: "
+                                           + "; ".join(report.mismatches), report)
+                # Read again, on a fresh connection: what the server kept.
+                with src.engine.connect() as inp, target.engine.connect() as out:
+                    _compare(report, inp, out, tables)
+            finally:
+                target.dispose()
+        finally:
+            src.dispose()
+    log.info("复制 %s -> %s 完成: %s", path, report.target, "一致" if report.ok else "; ".join(report.mismatches))
+    return report
+
+
+def _snapshot(path: Path, dest: Path) -> None:
+    """One consistent copy of the SQLite file (online backup; consoles may be open)."""
+    try:
+        source = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            target = sqlite3.connect(dest, isolation_level=None)
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        raise fault(exc) from exc
+
+
+def console_tables():
+    """The console's tables, each after the tables it refers to."""
+    from sqlmodel import SQLModel
+
+    import console.models  # noqa: F401 - registers the tables
+
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def _refuse_non_empty(db, conn=None) -> None:
+    """A target that holds anything of ours is refused before a row is written: the copy
+    keeps the source's ids, which would collide, and two shops' data must not mix."""
+    tables = set(inspect(conn if conn is not None else db.engine).get_table_names())
+    held: dict[str, int] = {}
+    for table in console_tables():
+        if table.name in tables:
+            quoted = db.engine.dialect.identifier_preparer.quote(table.name)
+            sql = text(f"SELECT count(*) FROM {quoted}")
+            if conn is not None:
+                n = conn.execute(sql).scalar()
+            else:
+                with db.engine.connect() as c:
+                    n = c.execute(sql).scalar()
+            if n:
+                held[table.name] = int(n)
+    if not held:
+        return
+    if "case" in held:
+        raise CopyRefused(f"目标数据库 {display_url(db.url)} 里已经有 {held['case']} 个工单,"
+                          "没有写入任何东西。请复制到一个新建的空数据库。")
+    listed = ", ".join(f"{name} {n} 行" for name, n in sorted(held.items()))
+    raise CopyRefused(f"目标数据库 {display_url(db.url)} 不是空的 ({listed}),没有写入任何东西。"
+                      "请复制到一个新建的空数据库 (还没有工作台连过的)。")
+
+
+def _compare(report: CopyReport, inp, out, tables) -> None:
+    from sqlalchemy import func, select
+
+    from console.models import Case
+
+    for table in tables:
+        quoted_in = inp.dialect.identifier_preparer.quote(table.name)
+        quoted_out = out.dialect.identifier_preparer.quote(table.name)
+        report.rows[table.name] = (int(inp.execute(text(f"SELECT count(*) FROM {quoted_in}")).scalar()),
+                                   int(out.execute(text(f"SELECT count(*) FROM {quoted_out}")).scalar()))
+    for key, (_label, sql) in SUMS.items():
+        report.sums[key] = (int(inp.execute(text(sql)).scalar()), int(out.execute(text(sql)).scalar()))
+    newest = select(func.max(Case.updated_at))
+    report.latest = (inp.execute(newest).scalar(), out.execute(newest).scalar())

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from console.db import Database
+from console.db import Database, reset_sequences
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, Deadline
 from console.sla import Policy, pause
 
@@ -138,6 +138,8 @@ def populate(
                 conn.execute(insert(Deadline), deadlines)
             if events:
                 conn.execute(insert(CaseEvent), events)
+            # The cases came with their ids (PostgreSQL's sequence did not see them).
+            reset_sequences(conn, ["case"])
         written += n
         if progress:
             progress(written)

@@ -76,6 +76,7 @@ class Handovers:
     def start_shift(self, agent: str) -> Shift:
         now = self.clock.now()
         with self.db.write() as s:
+            self.db.serialize(s, f"shift:{agent}")  # one open shift, however many consoles start
             shift = s.exec(select(Shift).where(Shift.agent == agent, col(Shift.ended_at).is_(None))).first()
             if shift is None:
                 shift = Shift(agent=agent, started_at=now)
@@ -197,8 +198,11 @@ class Handovers:
             h = Handover(from_agent=agent, to_agent=to, created_at=now, note=note.strip(), summary=text)
             s.add(h)
             s.flush()
+            # Locked in id order until the commit (PostgreSQL; SQLite's write lock does it):
+            # the set compared with what the agent confirmed cannot change before it moves.
             mine = {case.id: case for case in
-                    s.exec(select(Case).where(Case.is_open.is_(True), Case.assignee == agent)).all()}
+                    s.exec(select(Case).where(Case.is_open.is_(True), Case.assignee == agent)
+                           .order_by(Case.id).with_for_update()).all()}
             for case_id in assignments:
                 if case_id not in mine:
                     case = s.get(Case, case_id)

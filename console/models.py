@@ -60,8 +60,9 @@ class Case(SQLModel, table=True):
         Index("ix_case_urgent", "is_open", "urgent", "next_due_at"),
         Index("ix_case_kind", "is_open", "kind", "next_due_at"),
         Index("ix_case_status", "status", "next_due_at"),
-        Index("ix_case_buyer", "buyer_id"),
-        Index("ix_case_order", "order_no"),
+        # Prefix search: LIKE 'abc%' on PostgreSQL (any collation), a range on SQLite.
+        Index("ix_case_buyer", "buyer_id", postgresql_ops={"buyer_id": "varchar_pattern_ops"}),
+        Index("ix_case_order", "order_no", postgresql_ops={"order_no": "varchar_pattern_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)

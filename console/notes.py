@@ -81,7 +81,9 @@ class Notes:
         now = self.clock.now()
         body = _clean(body)
         with self.db.write() as s:
-            old = s.get(Note, note_id)
+            # Locked until the commit (FOR UPDATE on PostgreSQL; SQLite's write lock): of two
+            # agents editing the same version at once, the second sees the first's and is refused.
+            old = s.get(Note, note_id, with_for_update=True)
             if old is None:
                 raise StoreError("找不到这条笔记")
             newer = s.exec(select(Note.author).where(Note.supersedes == note_id)).first()
@@ -117,6 +119,7 @@ class Notes:
     def save_draft(self, agent: str, place: str, body: str) -> None:
         now = self.clock.now()
         with self.db.write() as s:
+            self.db.serialize(s, f"draft:{agent}")  # one row per agent and place, two consoles or not
             row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
             if row is None:
                 row = NoteDraft(agent=agent, place=place, body=body, updated_at=now)
@@ -129,6 +132,7 @@ class Notes:
         Returns the places whose text came back, in the order given."""
         restored = []
         with self.db.write() as s:
+            self.db.serialize(s, f"draft:{agent}")
             for e in entries:
                 row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == e.place)).first()
                 if row is None:
@@ -151,6 +155,7 @@ class Notes:
                 self.clear_draft(agent, place, s)
             return
         s, now = session, self.clock.now()
+        self.db.serialize(s, f"draft:{agent}")
         row = s.exec(select(NoteDraft).where(NoteDraft.agent == agent, NoteDraft.place == place)).first()
         if row is None:
             row = NoteDraft(agent=agent, place=place)

@@ -126,12 +126,23 @@ class QueueReader:
         return conds
 
     def _search_ids(self, text: str) -> Select:
-        """Case ids whose buyer ID or order number starts with `text`, each side capped.
+        """Case ids whose buyer ID or order number starts with `text` (case as typed), each
+        side capped, each through its column's index.
 
-        A prefix is a range on the column's index (works on every backend, unlike LIKE)."""
-        hi = text + "\U0010ffff"
-        by_buyer = select(Case.id).where(Case.buyer_id >= text, Case.buyer_id < hi).limit(SEARCH_CAP)
-        by_order = select(Case.id).where(Case.order_no >= text, Case.order_no < hi).limit(SEARCH_CAP)
+        SQLite: a range on the plain index (its LIKE ignores case and uses no index).
+        PostgreSQL: LIKE 'text%', right under whatever collation the server has (a range
+        is only right under C: a Chinese or English collation puts 'ABCD' or full-width
+        'ａｂｃ' inside it), through the varchar_pattern_ops indexes (migration 0008)."""
+        if self.db.is_postgresql:
+            pattern = text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            buyer = Case.buyer_id.like(pattern, escape="/")
+            order = Case.order_no.like(pattern, escape="/")
+        else:
+            hi = text + "\U0010ffff"
+            buyer = and_(Case.buyer_id >= text, Case.buyer_id < hi)
+            order = and_(Case.order_no >= text, Case.order_no < hi)
+        by_buyer = select(Case.id).where(buyer).limit(SEARCH_CAP)
+        by_order = select(Case.id).where(order).limit(SEARCH_CAP)
         return select(by_buyer.subquery().c.id).union(select(by_order.subquery().c.id))
 
     def _query(self, columns, f: QueueFilter, now: datetime) -> Select:

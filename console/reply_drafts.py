@@ -53,8 +53,9 @@ class ReplyDrafts:
         category, title, text, tags = check_draft(category, title, text, tags, rules)
         now = self.clock.now()
         with self.db.write() as s:
-            # Inside the write transaction (BEGIN IMMEDIATE on SQLite): two consoles adding
-            # at once get different numbers.
+            # Inside the write transaction (BEGIN IMMEDIATE on SQLite, an advisory lock on
+            # PostgreSQL): two consoles adding at once get different numbers.
+            self.db.serialize(s, "reply_draft")
             stored = set(s.exec(select(ReplyDraft.reply_id).where(ReplyDraft.category == category)).all())
             row = ReplyDraft(reply_id=next_draft_id(category, stored | set(taken)), category=category,
                              title=title, tags=tags, text=text, author=author[:64], created_at=now)

@@ -19,6 +19,8 @@ from console.notes import Notes
 from console.registers import Registers
 from console.replies import Replies
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def _new(cases):
     return cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567", kind="refund"), "小王")

@@ -11,6 +11,8 @@ from console.models import NO_DEADLINE
 from console.notes import Notes
 from tests.conftest import T0
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def _new(cases, **kw):
     draft = CaseDraft(buyer_id=kw.pop("buyer_id", "阿狸"), order_no=kw.pop("order_no", "3712345678901234567"), **kw)

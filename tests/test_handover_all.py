@@ -19,6 +19,7 @@ from tests.ui_helpers import make_app, settle
 
 SIZE = (130, 36)
 MANY = 600
+BOTH = pytest.mark.backends("sqlite", "postgresql")
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ def _open_of(db, agent: str | None) -> int:
         return s.exec(select(func.count()).select_from(Case).where(Case.is_open.is_(True), who)).one()
 
 
+@BOTH
 def test_the_summary_counts_every_case_and_the_handover_moves_them_all(db, six_hundred):
     out = Handovers(six_hundred)
     summary = out.summary("小王")
@@ -56,6 +58,7 @@ def test_the_summary_counts_every_case_and_the_handover_moves_them_all(db, six_h
     assert f"未结工单 {MANY}个" in h.summary
 
 
+@BOTH
 def test_a_case_that_became_mine_after_the_screen_read_them_stops_the_handover(db, six_hundred):
     out = Handovers(six_hundred)
     seen = out.summary("小王").case_ids

@@ -208,7 +208,7 @@ def test_where_says_which_files_are_the_shops_own(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"话术库: {tmp_path / 'phrases'}  [店铺自己的]" in out
     assert f"SOP 决策树: {SHIPPED / 'sop'}  [程序自带 (只读)]" in out
-    assert f"数据库: sqlite:///{tmp_path / 'console.db'}" in out
+    assert f"数据库: {tmp_path / 'console.db'}" in out
 
 
 def test_the_database_lives_in_the_shop_folder(tmp_path, capsys):

@@ -28,6 +28,8 @@ from console.registers import Registers
 from tests.conftest import T0
 from tests.ui_helpers import make_app, settle
 
+BOTH = pytest.mark.backends("sqlite", "postgresql")
+
 MARKUP = "[bold red]红[/]"
 ACTION = "[@click=app.quit]点我[/]"
 CLOSER = "[/]"
@@ -171,6 +173,7 @@ async def test_a_second_console_draws_a_hostile_colleague_inert(hostile_db, db_p
         assert_inert(other, must_show=("点我",))
 
 
+@BOTH
 def test_names_are_checked_when_created(cases):
     from console.db import StoreError
 
@@ -192,6 +195,7 @@ def test_a_year_one_date_is_refused_not_a_crash(policy, typed):
     assert "message_time" in errors
 
 
+@BOTH
 def test_a_register_date_of_year_one_is_refused(db, policy, clock):
     from console.registers import RegisterError
     from console.screens.registers import parse_range

@@ -16,6 +16,8 @@ from console.screens.case import CaseScreen
 from tests.conftest import T0
 from tests.ui_helpers import make_app, settle, type_text
 
+BOTH = pytest.mark.backends("sqlite", "postgresql")
+
 SIZE = (140, 40)
 
 
@@ -87,6 +89,7 @@ def test_place_labels():
     assert place_label("shift") == "班次笔记"
 
 
+@BOTH
 def test_replay_puts_back_only_what_is_newer_than_the_database(tmp_path, cases, clock):
     notes = Notes(cases)
     notes.save_draft("小王", "case:1", "已存的草稿")
@@ -103,6 +106,7 @@ def test_replay_puts_back_only_what_is_newer_than_the_database(tmp_path, cases, 
     assert replay(j, notes) == []  # nothing twice
 
 
+@BOTH
 def test_a_note_saved_after_the_last_keystroke_is_not_brought_back(tmp_path, cases, clock):
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
     j = _journal(tmp_path)

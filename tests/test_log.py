@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from console import log as console_log
 from console.cli import main
-from console.db import StoreError, open_database, resolve_url
+from console.db import SCHEMA_HEAD, StoreError, open_database, resolve_url
 
 
 def _read(path: Path) -> str:
@@ -164,7 +164,7 @@ def test_cli_commands_log_start_migrations_and_refusals(tmp_path, capsys):
     capsys.readouterr()
     logged = _read(home / "logs" / "console.log")
     assert "aftersales demo: 数据库 " + str(home / "console.db") in logged
-    assert "升级 (新建) -> 0007" in logged and "已升级到 0007" in logged
+    assert f"升级 (新建) -> {SCHEMA_HEAD}" in logged and f"已升级到 {SCHEMA_HEAD}" in logged
     assert "不是 SQLite 数据库文件" in logged
 
 

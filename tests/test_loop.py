@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 
 from console.cases import Cases, ClaimedError, StaleError
-from console.db import Database, StoreError, resolve_url
+from console.db import Database, StoreError
 from console.handover import Handovers
 from console.intake import CaseDraft
 from console.notes import Notes
 from tests.conftest import T0
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def _new(cases, buyer="阿狸", **kw):
@@ -18,9 +20,9 @@ def _new(cases, buyer="阿狸", **kw):
     return cases.create(CaseDraft(buyer_id=buyer, order_no="3712345678901234567", **kw), "小王")
 
 
-def test_simultaneous_claim_exactly_one_wins(db, db_path, cases, policy, clock):
+def test_simultaneous_claim_exactly_one_wins(db, db_url, cases, policy, clock):
     case = _new(cases)
-    agents = {name: Cases(Database(resolve_url(str(db_path))), policy, clock) for name in ("小王", "阿珍")}
+    agents = {name: Cases(Database(db_url), policy, clock) for name in ("小王", "阿珍")}
     results: dict[str, object] = {}
     barrier = threading.Barrier(2)
 
@@ -112,10 +114,10 @@ def test_notes_are_versioned_and_stale_edits_refused(cases):
         notes.edit(first.id, "我的改法", "小王")
 
 
-def test_two_agents_writing_notes_at_once_keep_both(db_path, cases, policy, clock):
+def test_two_agents_writing_notes_at_once_keep_both(db_url, cases, policy, clock):
     case = _new(cases)
-    a = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
-    b = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
+    a = Notes(Cases(Database(db_url), policy, clock))
+    b = Notes(Cases(Database(db_url), policy, clock))
     barrier = threading.Barrier(2)
 
     def write(notes, who):
@@ -155,7 +157,7 @@ def test_drafts_survive_and_clear_on_save(cases):
     assert notes.draft("阿珍", "shift") == ""
 
 
-def test_handover_round_trip(cases, clock, db_path, policy):
+def test_handover_round_trip(cases, clock, db_url, policy):
     out = Handovers(cases)
     notes = Notes(cases)
     out.start_shift("小王")
@@ -179,7 +181,7 @@ def test_handover_round_trip(cases, clock, db_path, policy):
     assert cases.get(b.id).case.assignee is None
     assert out.on_shift() == []
 
-    incoming = Handovers(Cases(Database(resolve_url(str(db_path))), policy, clock))
+    incoming = Handovers(Cases(Database(db_url), policy, clock))
     unread = incoming.unread_for("阿珍")
     assert [x.id for x in unread] == [h.id]
     assert unread[0].note == "仓库今天缺货"

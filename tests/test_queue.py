@@ -2,10 +2,14 @@
 
 from datetime import timedelta
 
+import pytest
+
 from console.demo import populate
 from console.intake import CaseDraft
 from console.queue import QueueFilter, QueueReader
 from tests.conftest import T0
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def _case(cases, buyer, order, **kw):
@@ -65,6 +69,53 @@ def test_search_puts_open_cases_first(db, cases):
     reader = QueueReader(db, "小王")
     assert [r.id for r in reader.page(QueueFilter(search="阿狸"), T0, 0, 10)] == [new.id, old.id]
     assert reader.count(QueueFilter(search="阿狸"), T0) == 2
+
+
+def _found(reader, text):
+    return sorted(r.id for r in reader.page(QueueFilter(search=text), T0, 0, 50))
+
+
+def test_search_is_a_prefix_as_typed_and_wildcards_are_plain_characters(db, cases):
+    abc = _case(cases, "abc_1", "")
+    abcd = _case(cases, "abcd", "1000000001")
+    sale = _case(cases, "100%off", "")
+    upper = _case(cases, "ABCD", "")
+    wide = _case(cases, "ａｂｃｄ", "")  # full-width letters, as some input methods type them
+    reader = QueueReader(db, "小王")
+    assert _found(reader, "abc") == sorted([abc.id, abcd.id])
+    assert _found(reader, "abc_") == [abc.id]  # "_" is not "any character"
+    assert _found(reader, "100%") == [sale.id]  # "%" is not "anything"
+    assert _found(reader, "100") == sorted([sale.id, abcd.id])  # a buyer ID and an order number
+    assert _found(reader, "AB") == [upper.id]
+    assert _found(reader, "ａｂ") == [wide.id]
+    assert _found(reader, "b") == []  # a prefix, not anywhere in the ID
+
+
+@pytest.mark.backends("postgresql")
+def test_search_on_a_server_with_a_chinese_collation(pg_server, policy, clock):
+    """A shop's server may sort by pinyin (ICU zh-CN): the prefix search must not follow it
+    (a range would take 'ABCD' and 'ａｂｃｄ' for 'abc')."""
+    from console.cases import Cases
+    from console.db import open_database
+
+    name = pg_server.new_database(migrated=False) + "_zh"
+    try:
+        pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu'
+                          " ICU_LOCALE 'zh-CN' LOCALE 'C'")
+    except Exception as exc:  # noqa: BLE001 - a server built without ICU
+        pytest.skip(f"this PostgreSQL has no ICU collations: {exc}")
+    db = open_database(pg_server.url(name))
+    try:
+        cases = Cases(db, policy, clock)
+        cases.ensure_agent("小王")
+        ids = {buyer: _case(cases, buyer, "").id for buyer in ("abcd", "ABCD", "ａｂｃｄ", "阿狸", "阿狸2", "安")}
+        reader = QueueReader(db, "小王")
+        assert _found(reader, "abc") == [ids["abcd"]]
+        assert _found(reader, "阿狸") == sorted([ids["阿狸"], ids["阿狸2"]])
+        assert _found(reader, "安") == [ids["安"]]
+    finally:
+        db.dispose()
+        pg_server.drop_database(name)
 
 
 def test_counts(db, policy, clock):

@@ -9,6 +9,8 @@ from console.intake import CaseDraft
 from console.money import AmountError, parse_amount
 from console.registers import REGISTERS, RegisterError, Registers, export_csv, export_xlsx
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture
 def registers(db, policy, clock):

@@ -14,6 +14,7 @@ from console.phrases.model import DEFAULT_FORBIDDEN
 from console.reply_drafts import ReplyDrafts
 
 RULES = load_forbidden(DEFAULT_FORBIDDEN)
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 @pytest.fixture
@@ -61,8 +62,8 @@ def test_approval_records_who_and_when_and_is_checked(drafts, clock):
         drafts.approve("logistics.draft_9", "老陈")
 
 
-def test_two_consoles_adding_at_once_get_different_ids(db_path, db, clock):
-    consoles = [ReplyDrafts(open_database(resolve_url(str(db_path))), clock) for _ in range(2)]
+def test_two_consoles_adding_at_once_get_different_ids(db_url, db, clock):
+    consoles = [ReplyDrafts(open_database(db_url), clock) for _ in range(2)]
     ids: list[str] = []
     lock = threading.Lock()
 

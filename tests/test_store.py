@@ -1,4 +1,5 @@
-"""The database on real SQLite files: migrations, pragmas, locking, faults, change polling."""
+"""The database on real SQLite files and a real PostgreSQL server: migrations, pragmas,
+locking, faults, change notices. Tests marked for SQLite alone are about its files."""
 
 import os
 import sqlite3
@@ -18,7 +19,23 @@ from console.db import (
 from console.intake import CaseDraft
 from console.notes import Notes
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+SQLITE_ONLY = pytest.mark.backends("sqlite")
 
+
+@pytest.fixture
+def empty_db_url(backend, request, db_path) -> str:
+    """A database with nothing in it yet: a new file, or a new empty server database."""
+    if backend == "sqlite":
+        yield resolve_url(str(db_path))
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.new_database(migrated=False)
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@SQLITE_ONLY
 def test_migration_creates_the_schema_in_an_empty_file(db_path):
     db_path.touch()  # an empty file, as a user might hand us
     db = open_database(resolve_url(str(db_path)))
@@ -56,6 +73,7 @@ def test_models_match_the_migrations(db):
     assert diff == []
 
 
+@SQLITE_ONLY
 def test_pragmas(db):
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -63,20 +81,44 @@ def test_pragmas(db):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
 
 
-def test_a_second_connection_sees_a_commit(db, db_path, cases):
-    other = Database(resolve_url(str(db_path)))
+def test_migration_creates_the_schema_in_an_empty_database(empty_db_url):
+    from sqlalchemy import inspect
+
+    db = open_database(empty_db_url)
+    assert current_revision(db) == SCHEMA_HEAD
+    inspector = inspect(db.engine)
+    assert {"case", "deadline", "case_event", "note", "agent", "alembic_version"} <= set(inspector.get_table_names())
+    indexes = {i["name"] for i in inspector.get_indexes("case")}
+    assert {"ix_case_queue", "ix_case_buyer", "ix_case_order", "ix_case_mine"} <= indexes
+    if db.is_postgresql:  # the prefix search's indexes serve LIKE 'abc%' under any collation
+        with db.engine.connect() as conn:
+            defs = dict(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes"
+                                          " WHERE indexname IN ('ix_case_buyer', 'ix_case_order')")).all())
+        assert all("varchar_pattern_ops" in d for d in defs.values()) and len(defs) == 2
+    db.dispose()
+    again = open_database(empty_db_url)  # current: nothing to do
+    assert current_revision(again) == SCHEMA_HEAD
+    again.dispose()
+
+
+def test_a_second_connection_sees_a_commit(db, db_url, backend, cases):
+    other = Database(db_url)
     watcher = other.watcher()
+    assert watcher.changes() == set()
     assert watcher.changed() is False
     case = cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567"), "小王")
-    assert watcher.changed() is True
+    # SQLite knows that something changed; PostgreSQL's notice names the case.
+    assert watcher.wait(10) == ({case.id} if backend == "postgresql" else None)
     assert watcher.changed() is False  # one change, reported once
     from console.cases import Cases
 
     seen = Cases(other, cases.policy, cases.clock).get(case.id)
     assert seen.case.buyer_id == "阿狸"
     watcher.close()
+    other.dispose()
 
 
+@SQLITE_ONLY
 def test_change_polling_in_a_folder_whose_name_has_spaces_hash_and_percent(tmp_path, policy, clock):
     """The watcher opens the file by URI: `#`, `%` and spaces (common in Windows folder names
     such as "店铺 #2") must not cut the path short, or no change is ever seen."""
@@ -95,12 +137,12 @@ def test_change_polling_in_a_folder_whose_name_has_spaces_hash_and_percent(tmp_p
     db.dispose()
 
 
-def test_writes_do_not_interleave(db, db_path, cases):
+def test_writes_do_not_interleave(db, db_url, cases):
     """Two threads, each on its own connection, adding notes at once: every note lands."""
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
     from console.cases import Cases
 
-    other = Cases(Database(resolve_url(str(db_path))), cases.policy, cases.clock)
+    other = Cases(Database(db_url), cases.policy, cases.clock)
     errors = []
 
     def add(svc, who):
@@ -119,8 +161,10 @@ def test_writes_do_not_interleave(db, db_path, cases):
     detail = cases.get(case.id)
     assert len(detail.notes) == 40
     assert detail.case.version == 1 + 40
+    other.db.dispose()
 
 
+@SQLITE_ONLY
 def test_locked_database_is_a_clear_message_and_nothing_is_half_saved(db, db_path, cases):
     import console.db as dbmod
 
@@ -144,6 +188,7 @@ def test_locked_database_is_a_clear_message_and_nothing_is_half_saved(db, db_pat
         assert conn.execute(text('select count(*) from "case"')).scalar() == 0
 
 
+@SQLITE_ONLY
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write a read-only file")
 def test_read_only_database(db, db_path, cases):  # pragma: no cover - CI runs as root
     os.chmod(db_path, 0o444)
@@ -151,6 +196,7 @@ def test_read_only_database(db, db_path, cases):  # pragma: no cover - CI runs a
         cases.create(CaseDraft(buyer_id="阿狸"), "小王")
 
 
+@SQLITE_ONLY
 def test_read_only_connection_refuses_writes_with_a_message(db, db_path, cases):
     """Root ignores file modes, so open the file read-only through SQLite itself."""
     from console.cases import Cases
@@ -175,11 +221,14 @@ def test_resolve_url(monkeypatch, tmp_path):
     assert resolve_url(None) == f"sqlite:///{tmp_path / 'elsewhere' / 'console.db'}"
     monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "x.db"))
     assert resolve_url(None) == f"sqlite:///{tmp_path / 'x.db'}"
-    assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    # A server URL is kept; the bare postgresql:// means the psycopg 3 driver this program has.
+    assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve_url("postgresql://u:p%40ss@h:5433/db") == "postgresql+psycopg://u:p%40ss@h:5433/db"
 
 
-def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
-    """A user's file at revision 0001, with a case in it, survives the upgrade to head."""
+def test_a_database_from_the_first_release_upgrades_with_its_cases(empty_db_url):
+    """A user's database at revision 0001, with a case in it, survives the upgrade to head
+    (columns added since then get their defaults on the rows already there)."""
     from pathlib import Path
 
     from alembic import command
@@ -187,7 +236,7 @@ def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
 
     import console
 
-    old = Database(resolve_url(str(db_path)))
+    old = Database(empty_db_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(console.__file__).parent / "migrations"))
     with old.connect_write() as conn:
@@ -197,20 +246,22 @@ def test_a_database_from_the_first_release_upgrades_with_its_cases(db_path):
         conn.execute(text(
             "INSERT INTO \"case\" (buyer_id, order_no, channel, kind, status, description, urgent, assignee,"
             " created_by, created_at, updated_at, first_message_at, is_open, next_due_at, next_warn_at, version)"
-            " VALUES ('阿狸', '3712345678901234567', 'chat', 'return', 'new', '', 0, NULL, '小王',"
-            " '2026-11-01 02:00:00', '2026-11-01 02:00:00', '2026-11-01 02:00:00', 1,"
+            " VALUES ('阿狸', '3712345678901234567', 'chat', 'return', 'new', '', FALSE, NULL, '小王',"
+            " '2026-11-01 02:00:00', '2026-11-01 02:00:00', '2026-11-01 02:00:00', TRUE,"
             " '2026-11-02 02:00:00', '2026-11-01 22:00:00', 1)"
         ))
         conn.execute(text(
             "INSERT INTO note (case_id, author, created_at, body) VALUES (1, '小王', '2026-11-01 02:05:00', '已联系买家')"
         ))
     old.dispose()
-    assert current_revision(Database(resolve_url(str(db_path)))) == "0001"
+    assert current_revision(Database(empty_db_url)) == "0001"
 
-    db = open_database(resolve_url(str(db_path)))
+    db = open_database(empty_db_url)
     assert current_revision(db) == SCHEMA_HEAD
     with db.engine.connect() as conn:
-        row = conn.execute(text('select buyer_id, platform_intervened, refund_status from "case"')).one()
+        row = conn.execute(text('select buyer_id, platform_intervened, refund_status, initiated_by, product'
+                                ' from "case"')).one()
         note = conn.execute(text("select body, supersedes from note")).one()
-    assert tuple(row) == ("阿狸", 0, None)
+    assert tuple(row) == ("阿狸", False, None, "buyer", "")
     assert tuple(note) == ("已联系买家", None)
+    db.dispose()

@@ -13,6 +13,8 @@ from console.wizard import apply_outcome
 from tests.conftest import T0
 from tests.test_sop import all_leaves
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture(scope="module")
 def library():

@@ -161,7 +161,7 @@ class _Unavailable(Exception):
 def _approve_stored(reply_id: str, rules, force: bool, args: argparse.Namespace,
                     db_url: str | None) -> bool:
     from console.clock import SystemClock
-    from console.db import StoreError, _sqlite_path, open_database
+    from console.db import StoreError, _sqlite_path, display_url, open_database
     from console.phrases.approve import ApproveError
     from console.reply_drafts import ReplyDrafts
 
@@ -171,7 +171,7 @@ def _approve_stored(reply_id: str, rules, force: bool, args: argparse.Namespace,
     try:
         db = open_database(db_url)
     except StoreError as exc:
-        raise _Unavailable(f"无法打开数据库 {db_url}: {exc.message}") from None
+        raise _Unavailable(f"无法打开数据库 {display_url(db_url)}: {exc.message}") from None
     try:
         drafts = ReplyDrafts(db, SystemClock())
         if drafts.get(reply_id) is None:
