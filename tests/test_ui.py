@@ -197,6 +197,7 @@ async def test_countdown_ticks_and_turns_red(db, policy, clock, cases):
         # Off the cursor row (the cursor bar draws its own colours): the overdue red itself.
         cases.create(CaseDraft(buyer_id="阿猫"), "小王")
         app.screen.reload()
+        await settle(pilot)  # the reload reads in a worker
         await pilot.press("down")
         await pilot.pause()
         assert table.cursor_row == 1
