@@ -34,7 +34,9 @@ Accepted survivors (mutants no test can tell from the code, and why):
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 
@@ -42,13 +44,31 @@ import pytest
 
 from console.case_close import OpenClock, OpenTask, Pending, PendingError
 from console.cases import Cases, StaleError
-from console.db import NotFoundError, StoreError
+from console.db import NotFoundError, StoreError, open_database, resolve_url
 from console.intake import CaseDraft
 from console.models import Case
 from console.sla import DEFAULT_POLICY, policy_from_dict
 from tests.conftest import T0, TEAM
 
 ORDER = "3712345678901234567"
+
+
+@pytest.fixture(scope="module")
+def _migrated(tmp_path_factory):
+    """One migrated database per module; each test gets a copy (a migration per test is most
+    of a store test's time, and `make mutation` runs these tests thousands of times)."""
+    path = tmp_path_factory.mktemp("template") / "console.db"
+    open_database(resolve_url(str(path))).dispose()
+    return path
+
+
+@pytest.fixture
+def db(db_path, _migrated):
+    with closing(sqlite3.connect(_migrated)) as source, closing(sqlite3.connect(db_path)) as target:
+        source.backup(target)
+    database = open_database(resolve_url(str(db_path)))
+    yield database
+    database.dispose()
 
 
 def _new(cases, **kw):
@@ -385,8 +405,8 @@ def test_pending_lists_what_would_still_run(cases):
                 OpenClock(promise.id, "buyer_promise", "答应买家", T0 + timedelta(hours=5), "退回垫付运费")],
         tasks=[OpenTask(task.id, "收到退件后退运费")],
     )
-    # Another case's open step is not this case's.
-    assert cases.pending(_new(cases, kind="return", channel="phone").id).tasks == []
+    # Another case's clocks and open steps are not this case's.
+    assert cases.pending(_new(cases, kind="return", channel="phone").id) == Pending()
 
 
 def test_pending_items_read_as_lines(cases):
@@ -516,12 +536,14 @@ def test_resolving_a_case_already_resolved_with_kept_items(cases):
 
 def test_an_unsatisfied_buyer_reopens_with_the_reason(cases):
     case = _new(cases, kind="return", channel="phone")
-    cases.resolve(case.id, "unsatisfied", "小王", reason="  觉得补偿太少  ")
-    assert _history(cases, case.id, 2)[:3] == [
+    case = cases.resolve(case.id, "unsatisfied", "小王", reason="  觉得补偿太少  ")
+    assert _history(cases, case.id, 2) == [
         ("satisfaction", "—", "不满意", "觉得补偿太少"),
         ("status", "新建", "处理中", ""),
         ("assigned", "待分配", "小王", "接手处理"),
+        ("escalated", "—", "资深客服", "买家不满意: 觉得补偿太少"),
     ]
+    assert (case.status, case.escalated_to, case.is_open) == ("in_progress", "senior", True)
     since = len(cases.get(case.id).events)
     cases.resolve(case.id, "unsatisfied", "小王", reason="还" * 250)
     first = _history(cases, case.id, since)[0]

@@ -245,6 +245,10 @@ def test_check_money_uses_the_shops_rules_for_every_kind():
     assert not check_money(comp, Money(amount="21", base="100"), rules)
     refund = _outcome(buyer_gets=("退款",))
     assert check_money(refund, Money(amount="10", base="128"))  # partial after receipt
+    not_received = _outcome(buyer_gets=("退款",), refund_scope="whole_order")
+    assert check_money(not_received, Money(amount="10", base="128")).reason == (
+        "未收到货的退款以订单为单位,只能整单退 128元;不能部分退款(如只退邮费、折扣、抵价券)")
+    assert check_money(not_received, Money(amount="128", base="128"))
     assert check_money(refund, Money(amount="600", base="600"), rules).reason == (
         "退款金额过大(上限 500元),请检查是否输错")
 
