@@ -20,7 +20,7 @@ PINNED_BY_MODULE = {
     "console.intake": "test_intake_pinned.py",
     "console.case_clocks": "test_clock_rules_pinned.py",
     "console.case_close": "test_clock_rules_pinned.py",
-    "console.workdays": "test_sla_pinned.py",
+    "console.workdays": "test_sop_manual.py",
 }
 
 
