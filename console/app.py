@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -42,7 +43,9 @@ MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
 # last screen writes and hang the normal exit, so the process ends by force after this long.
 EXIT_GRACE_SECONDS = 5.0
 # How often the watcher is asked whether another console committed.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
+# How long notices arriving together are gathered into one DataChanged.
+NOTICE_GATHER_SECONDS = 0.03
 
 log = logging.getLogger("console.app")
 
@@ -94,7 +97,8 @@ class AftersalesApp(App[None]):
         self.identity_file = identity_file
         self.watcher = self.db.watcher()
         self._polling = False
-        self._reads: dict[str, object] = {}
+        self._reads: dict[str, bool] = {}  # keys of the reads under way (see read())
+        self._read_next: dict[str, tuple] = {}  # by key: the newest ask waiting for its turn
         self._read_failing = False
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
@@ -482,8 +486,17 @@ class AftersalesApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="watch")
     def _poll_worker(self) -> None:
+        watcher = self.watcher
         try:
-            changes = self.watcher.changes()
+            # A server that pushes its notices (PostgreSQL): wait for the next one, so a
+            # change shows the moment it arrives rather than at the next poll.
+            changes = watcher.wait(POLL_SECONDS) if watcher.pushes else watcher.changes()
+            if changes:
+                # A busy team sends a notice per commit: gather what comes within a frame
+                # or so into one message, so screens reload once for the lot.
+                time.sleep(NOTICE_GATHER_SECONDS)
+                more = watcher.changes()
+                changes = None if more is None else changes | more
         except Exception as exc:  # noqa: BLE001 - the next poll tries again
             log.warning("change poll failed: %r", exc)
             changes = set()
@@ -493,6 +506,8 @@ class AftersalesApp(App[None]):
         self._polling = False
         if changes is None or changes:
             self.data_changed(None if changes is None else frozenset(changes))
+        if self.watcher.pushes and self.tick_seconds and self.is_running:
+            self.poll_changes()  # listen on at once; the interval is only the fallback
 
     def data_changed(self, case_ids: frozenset[int] | None = None) -> None:
         """Tell every screen (dialogs included) that data changed; each decides what to reload."""
@@ -521,18 +536,25 @@ class AftersalesApp(App[None]):
     ) -> None:
         """Run a read in a worker thread and hand its result to `done` on the UI thread: the
         screen never waits on the database. `owner`: the widget or screen that asked; its
-        `done` is skipped once it is gone. `key`: a newer read with the same key supersedes
-        one still running (a search per keystroke), whose result is then dropped. A failure
-        is said on the status line (once per spell of failures) and passed to `failed`."""
-        token = object()
+        `done` is skipped once it is gone. `key`: one read per key at a time. Asked again
+        while one runs, the newest ask waits until it ends and then runs once (asks in
+        between are dropped): a burst of other desks' changes costs two reads, not one
+        per change, and a result is always delivered, so a steady stream of changes never
+        starves the screen. A failure is said on the status line (once per spell of
+        failures) and passed to `failed`."""
         if key is not None:
-            self._reads[key] = token
+            if key in self._reads:
+                self._read_next[key] = (job, done, failed, owner)
+                return
+            self._reads[key] = True
 
         def finish(result: Any, error: str | None) -> None:
             if key is not None:
-                if self._reads.get(key) is not token:
-                    return
                 del self._reads[key]
+                queued = self._read_next.pop(key, None)
+                if queued is not None:
+                    next_job, next_done, next_failed, next_owner = queued
+                    self.read(next_job, next_done, next_failed, owner=next_owner, key=key)
             if owner is not None and not (owner.is_attached and owner.is_running):
                 return
             if error is None:

@@ -413,6 +413,10 @@ class ChangeWatcher:
         """Whether notices can arrive now (PostgreSQL: the LISTEN connection is up)."""
         return True
 
+    # Whether `wait` returns the moment a change arrives (a server's push) rather than by
+    # polling: SQLite's data_version is polled, so the console asks it on an interval.
+    pushes = False
+
     def changes(self) -> set[int] | None:
         if self._conn is None:
             return None
@@ -453,6 +457,7 @@ class NotifyWatcher(ChangeWatcher):
     """
 
     POLL_S = 0.5  # how often the thread looks up from waiting, to notice close()
+    pushes = True
     BACKOFF_S = (0.5, 1, 2, 5)
 
     def __init__(self, db: Database) -> None:  # noqa: D107 - no SQLite connection here
