@@ -57,7 +57,7 @@ class Figure:
         if self.value is None:
             return f"{self.name:<30}{'error':>10}   not measured (see stderr)"
         verdict = "ok" if self.met else "MISSED"
-        return f"{self.name:<30}{num(self.value):>10}   target ≤ {num(self.target):<9}{verdict}"
+        return f"{self.name:<30}{num(self.value):>10}   target ≤ {num(self.target):<10} {verdict}"
 
 
 def _log(msg: str) -> None:

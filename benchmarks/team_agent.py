@@ -90,7 +90,7 @@ def main() -> None:
                     outcome(case_id)
             done[action] += 1
         except StoreError as exc:
-            errors[type(exc).__name__] += 1
+            errors[f"{type(exc).__name__}: {exc}"[:60]] += 1
         except Exception as exc:  # noqa: BLE001 - counted and reported, the agent works on
             errors[f"unexpected {type(exc).__name__}: {exc}"[:120]] += 1
         time.sleep(rng.uniform(0.5, 2.5))

@@ -391,7 +391,10 @@ class CaseTable(ScrollView, can_focus=True):
                 static = list(Segment.apply_style(static, post_style=self._cursor("bar")))
             self._static[key] = static
         segments += static
-        return Strip(segments).adjust_cell_length(width, base + self._cursor("bar") if cursor else base)
+        # Neighbours of one style drawn as one segment: every later step of a paint (line
+        # filters, cropping, the compositor) works per segment.
+        strip = Strip(Segment.simplify(segments)).adjust_cell_length(width, base + self._cursor("bar") if cursor else base)
+        return strip.simplify()
 
     def _cursor(self, part: str) -> Style:
         """The cursor row's style: "bar" (background, text colour, weight) or "bg" (no colour)."""
