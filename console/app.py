@@ -217,18 +217,20 @@ class AftersalesApp(App[None]):
                         markup=False, severity="warning", timeout=15)
 
     def _open_screens(self) -> None:
-        from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
 
-        self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
         handovers, cases, agent = self.services.handovers, self.cases, self.agent
 
         def job():
+            # A write: after the first frame, off the UI thread, like everything after it.
+            cases.ensure_agent(agent)
             handovers.start_shift(agent)
             return handovers.unread_for(agent), cases.role_of(agent)
 
         def done(result) -> None:
+            from console.screens.handover import HandoverInbox
+
             unread, self.role = result
             if unread:
                 # The incoming agent reads what was handed over before anything else.
