@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.phrases.cli import add_parser as add_phrases
 
     add_phrases(sub)
+    from console.library_cli import add_parser as add_library
+
+    add_library(sub)
     return parser
 
 
@@ -106,15 +109,14 @@ def _run(args: argparse.Namespace) -> int:
         url = _db_url(args, home) if args.db_command != "copy" else _db_url_of(args.source)
         _start_log(home, args, url)
         return _db(args, url)
-    from console.db import StoreError, open_database
-    from console.sla import PolicyError, load_policy
+    if args.command == "library":
+        from console.library_cli import run as run_library
 
-    sla = args.sla or home.sla_file
-    try:
-        policy = load_policy(sla, home.holidays_file)
-    except PolicyError as exc:
-        print(f"时效规则或节假日文件有误: {exc}", file=sys.stderr)
-        return 2
+        url = _db_url(args, home)
+        _start_log(home, args, url)
+        return run_library(args, home, url)
+    from console.db import StoreError, open_database
+
     url = _db_url(args, home)
     if url == _home_db_url(home):
         from console.home import ensure_root
@@ -129,13 +131,53 @@ def _run(args: argparse.Namespace) -> int:
         print(f"无法打开数据库 {_shown_url(url)}\n{exc.message}", file=sys.stderr)
         return 2
     try:
-        return _with_database(db, policy, home, args)
+        loaded = _library_and_policy(db, home, args)
+        if isinstance(loaded, int):
+            return loaded
+        return _with_database(db, *loaded, home, args)
     finally:
         # A clean end folds the write-ahead log into the file: a copy of the .db alone is whole.
         db.close()
 
 
-def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
+def _library_and_policy(db, home: Home, args: argparse.Namespace):
+    """(library, policy): the team's library and its deadline rules when the database holds
+    one, else the shop folder's (or `--sla`); an exit code when they cannot be used."""
+    from console.db import StoreError
+    from console.sla import PolicyError, load_policy
+    from console.team_library import open_library
+
+    try:
+        library = open_library(db, home)
+    except StoreError as exc:
+        print(f"读不到数据库里的团队库: {exc.message}", file=sys.stderr)
+        return 2
+    team = library.team is not None
+    if team and args.sla:
+        print("数据库里有团队库: 用团队的时效规则, 没有用 --sla 给的文件 (每个工作台的计时都一样)。",
+              file=sys.stderr)
+    sla = library.sla_file if team or not args.sla else args.sla
+    try:
+        policy = load_policy(sla, library.holidays_file)
+    except PolicyError as exc:
+        library.close()
+        if team:
+            print(f"团队库 (数据库里) 的时效规则或节假日文件有误: {exc}\n"
+                  "请主管改正店铺文件夹里的文件, 再运行 aftersales library push。", file=sys.stderr)
+        else:
+            print(f"时效规则或节假日文件有误: {exc}", file=sys.stderr)
+        return 2
+    return library, policy
+
+
+def _with_database(db, library, policy, home: Home, args: argparse.Namespace) -> int:
+    try:
+        return _use_database(db, library, policy, home, args)
+    finally:
+        library.close()
+
+
+def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> int:
     from console.db import StoreError
 
     if args.command == "agent":
@@ -161,7 +203,7 @@ def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
     from console.services import build_services
 
     shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
-    services = build_services(db, policy, home=home, agent=agent or "")
+    services = build_services(db, policy, home=home, agent=agent or "", library=library)
     app = AftersalesApp(services, agent, offer_demo=not args.no_demo_offer, shop_name=shop)
     app.run()
     # After an unexpected exception the app has printed a calm message with the log's path.
