@@ -20,6 +20,7 @@ from console.queue import QueueReader
 from console.registers import Registers
 from console.replies import Replies
 from console.sla import Policy
+from console.team_library import FolderSource, open_library
 
 
 @dataclass
@@ -36,6 +37,9 @@ class Services:
     registers: Registers
     sop: SopTrees
     replies: ReplyBook
+    # Where the SOP trees, replies, forbidden list and deadline rules come from: the shop
+    # folder's files, or the team's library in the database (console/team_library.py).
+    library: FolderSource
 
     def as_agent(self, agent: str) -> None:
         """The agent is known (named at first start): "mine" in the queue means theirs."""
@@ -43,9 +47,14 @@ class Services:
 
 
 def build_services(db: Database, policy: Policy, clock: Clock | None = None, home: Home | None = None,
-                   agent: str = "") -> Services:
+                   agent: str = "", library: FolderSource | None = None) -> Services:
+    """The services of one console. `library`: where its SOP trees, replies and rules come
+    from; by default the team's library when the database holds one, else the shop folder
+    (`open_library`, which reads the database: call this before the app starts). The caller
+    builds `policy` from the same source (`library.sla_file`, `library.holidays_file`)."""
     clock = clock or SystemClock()
     home = home or default_home()
+    library = library or open_library(db, home, clock)
     cases = Cases(db, policy, clock)
     return Services(
         db=db,
@@ -58,6 +67,7 @@ def build_services(db: Database, policy: Policy, clock: Clock | None = None, hom
         copies=Replies(cases),
         handovers=Handovers(cases),
         registers=Registers(db, policy, clock, cases),
-        sop=SopTrees(home.sop_dir, policy),
-        replies=ReplyBook(home.phrases_dir, home.forbidden_file, db, clock),
+        sop=SopTrees(library, policy),
+        replies=ReplyBook(library, db, clock),
+        library=library,
     )
