@@ -404,12 +404,43 @@ def _where(home: Home, args: argparse.Namespace) -> int:
         print(f"  {ITEM_LABELS[item]}: {home.source(item)}  [{whose}]")
     config = home.config_file if home.config_file.is_file() else "没有 (aftersales init 会建立模板)"
     print(f"  店铺设置: {config}")
-    print(f"数据库: {_shown_url(_db_url(args, home))}")
+    url = _db_url(args, home)
+    print(f"数据库: {_shown_url(url)}")
+    team = _team_library_line(url)
+    if team:
+        print(team)
     print(f"客服名字: {identity_file()}")
     from console.log import default_path
 
     print(f"日志: {default_path(home.root)}  (出了问题请把它发给负责工作台的同事)")
     return 0
+
+
+def _team_library_line(url: str) -> str:
+    """For `where`: whether the database holds a team library, which then replaces the files
+    above; "" when it holds none or there is no database yet. Never creates or upgrades it."""
+    from console.db import StoreError, _sqlite_path, open_database
+    from console.team_library import TeamLibrary
+
+    path = _sqlite_path(url)
+    if path is not None and not path.is_file():
+        return ""
+    try:
+        db = open_database(url, migrate=False)
+    except StoreError as exc:
+        return f"团队库: 读不到数据库 ({exc.message})"
+    try:
+        current = TeamLibrary(db).current()
+    except Exception:  # noqa: BLE001 - an older schema has no library table: no team library
+        return ""
+    finally:
+        db.dispose()
+    if not current:
+        return ""
+    newest = max(current.values(), key=lambda v: v.id)
+    return (f"团队库: 数据库里有 ({len(current)} 个文件, 最后改动 {newest.path} v{newest.version} {newest.agent})。"
+            "工作台用团队库的 SOP、话术、禁用语、时效规则和节假日, 不用上面的文件;"
+            " 它们是 aftersales library push 的来源 (library status 看哪里不一样)")
 
 
 def _demo(db, policy, agent, args) -> int:

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace, home: Home, url: str) -> int:
 
 def _push(db: Database, home: Home, args: argparse.Namespace) -> int:
     from console.db import display_url
+    from console.home import ITEM_LABELS
     from console.identity import agent_name
     from console.team_library import TeamLibrary, check_folder, read_folder, withdrawn_approvals
 
@@ -98,6 +99,12 @@ def _push(db: Database, home: Home, args: argparse.Namespace) -> int:
     if not report.any:
         print(f"团队库和店铺文件夹一样 ({report.unchanged} 个文件), 没有改动。")
         return 0
+    if report.added and not (report.changed or report.removed or report.unchanged):
+        print(f"团队库已建立 ({display_url(db.url)}, 由 {agent}): {len(report.added)} 个文件")
+        for item, count in _by_item(report.added).items():
+            print(f"  + {ITEM_LABELS.get(item, item)}" + (f" {count} 个文件" if item in ("sop", "phrases") else ""))
+        print("从现在起, 用这个数据库的工作台 (下次启动时) 都按团队库工作: 同样的 SOP、话术、禁用语和时效规则。")
+        return 0
     print(f"团队库已更新 ({display_url(db.url)}, 由 {agent}):")
     for path in report.added:
         print(f"  + {path} (新增)")
@@ -112,6 +119,14 @@ def _push(db: Database, home: Home, args: argparse.Namespace) -> int:
     print("开着的工作台马上用上新的 SOP、话术和禁用语"
           + ("; 时效规则和节假日的改动在各工作台重启后生效。" if clocks else "。"))
     return 0
+
+
+def _by_item(paths: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in paths:
+        item = path.split("/")[0]
+        counts[item] = counts.get(item, 0) + 1
+    return counts
 
 
 def _status(db: Database, home: Home) -> int:
