@@ -141,32 +141,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _library_and_policy(db, home: Home, args: argparse.Namespace):
-    """(library, policy): the team's library and its deadline rules when the database holds
-    one, else the shop folder's (or `--sla`); an exit code when they cannot be used."""
+    """(library, policy) as services.library_and_policy chooses them; an exit code when they
+    cannot be used, with the reason printed."""
     from console.db import StoreError
-    from console.sla import PolicyError, load_policy
-    from console.team_library import open_library
+    from console.services import library_and_policy
+    from console.sla import PolicyError
 
     try:
-        library = open_library(db, home)
+        library, policy, ignored = library_and_policy(db, home, args.sla)
     except StoreError as exc:
         print(f"读不到数据库里的团队库: {exc.message}", file=sys.stderr)
         return 2
-    team = library.team is not None
-    if team and args.sla:
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if ignored:
         print("数据库里有团队库: 用团队的时效规则, 没有用 --sla 给的文件 (每个工作台的计时都一样)。",
               file=sys.stderr)
-    sla = library.sla_file if team or not args.sla else args.sla
-    try:
-        policy = load_policy(sla, library.holidays_file)
-    except PolicyError as exc:
-        library.close()
-        if team:
-            print(f"团队库 (数据库里) 的时效规则或节假日文件有误: {exc}\n"
-                  "请主管改正店铺文件夹里的文件, 再运行 aftersales library push。", file=sys.stderr)
-        else:
-            print(f"时效规则或节假日文件有误: {exc}", file=sys.stderr)
-        return 2
     return library, policy
 
 

@@ -19,7 +19,7 @@ from console.notes import Notes
 from console.queue import QueueReader
 from console.registers import Registers
 from console.replies import Replies
-from console.sla import Policy
+from console.sla import Policy, PolicyError, load_policy
 from console.team_library import FolderSource, open_library
 
 
@@ -71,3 +71,22 @@ def build_services(db: Database, policy: Policy, clock: Clock | None = None, hom
         replies=ReplyBook(library, db, clock),
         library=library,
     )
+
+
+def library_and_policy(db: Database, home: Home, sla: str | None = None) -> tuple[FolderSource, Policy, bool]:
+    """Where this console's library comes from, and its deadline rules: the team's library
+    and the team's sla.toml and holidays.toml when the database holds one (every desk runs
+    the same clocks; a `sla` file named on the command line is then not used: the third
+    value says so), else the shop folder's (or `sla`). PolicyError with the reason in
+    Chinese, StoreError when the database cannot be read; call before the app starts."""
+    library = open_library(db, home)
+    team = library.team is not None
+    try:
+        policy = load_policy(library.sla_file if team or not sla else sla, library.holidays_file)
+    except PolicyError as exc:
+        library.close()
+        if team:
+            raise PolicyError(f"团队库 (数据库里) 的时效规则或节假日文件有误: {exc}\n"
+                              "请主管改正店铺文件夹里的文件, 再运行 aftersales library push。") from None
+        raise PolicyError(f"时效规则或节假日文件有误: {exc}") from None
+    return library, policy, team and bool(sla)

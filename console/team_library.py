@@ -220,9 +220,7 @@ def start_notice(differences: list[Difference]) -> str:
     names = [d.path + ("(团队库没有)" if d.state == LOCAL_ONLY else "(本机没有)" if d.state == TEAM_ONLY else "")
              for d in differences]
     shown = "、".join(names[:6]) + (f" 等 {len(names)} 个" if len(names) > 6 else "")
-    return (f"本机店铺文件夹的文件和团队库不一样: {shown}。"
-            "工作台用的是团队库 (数据库里) 的版本, 本机的这些文件没有用到。"
-            "取回团队的版本: aftersales library pull 文件夹")
+    return f"本机店铺文件夹的 {shown} 和团队库不同: 用的是团队库的版本 (取回: aftersales library pull 文件夹)"
 
 
 def withdrawn_approvals(files: Mapping[str, str], team: Mapping[str, Version]) -> list[tuple[str, Version]]:

@@ -338,3 +338,36 @@ def test_shipped_files_are_never_a_pull_target(db, clock, shop):
     team.push(read_folder(shop)[0], "老陈")
     with pytest.raises(LibraryError):
         pull(team.current(), SHIPPED)
+
+
+def test_every_desk_runs_the_teams_clocks_whatever_its_own_sla_toml_says(db, clock, shop, tmp_path):
+    from console.services import library_and_policy
+    from console.sla import PolicyError
+
+    files = read_folder(shop)[0]
+    files["sla.toml"] = files["sla.toml"].replace('duration = "24h"', 'duration = "20h"', 1)
+    TeamLibrary(db, clock).push(files, "老陈")
+    # This desk's own file still says 24 h, and --sla names yet another: the team's 20 h wins.
+    other = tmp_path / "other-sla.toml"
+    other.write_text((SHIPPED / "sla.toml").read_text(encoding="utf-8").replace('duration = "24h"', 'duration = "10h"', 1),
+                     encoding="utf-8")
+    library, policy, ignored = library_and_policy(db, shop, str(other))
+    try:
+        assert ignored
+        solution = next(r for r in policy.clocks.values() if r.duration.total_seconds() == 20 * 3600)
+        assert solution.kind == "solution"
+    finally:
+        library.close()
+
+    # Without a team library: the desk's own file, or the one named, as before.
+    from console.db import open_database, resolve_url
+
+    solo = open_database(resolve_url(str(tmp_path / "solo.db")))
+    try:
+        library, policy, ignored = library_and_policy(solo, shop, str(other))
+        assert not ignored and library.team is None and policy.clocks["solution"].duration.total_seconds() == 10 * 3600
+        (shop.root / "sla.toml").write_text("[clocks.x]\nclock = \"shop\"\nduration = \"soon\"\n", encoding="utf-8")
+        with pytest.raises(PolicyError, match="时效规则或节假日文件有误"):
+            library_and_policy(solo, shop)
+    finally:
+        solo.dispose()
