@@ -562,12 +562,15 @@ class TeamSource(FolderSource):
 
     def path(self, item: str) -> Path:
         own = self.root / item
-        # A file the team has not: the shipped one, the same at every desk (never this desk's own).
+        # A file the team has not (a kind a newer program added, say): the shipped one, the
+        # same at every desk (never this desk's own).
         return own if own.exists() else SHIPPED / item
 
     def _write(self, stamp: int, files: Mapping[str, Version]) -> Path:
         root = self._cache / f"v{stamp}"
         write_folder(root, {p: v.body for p, v in files.items()})
+        for kind in PATTERN:  # the team's folders even when empty: never this desk's or the shipped files
+            (root / ITEM_OF[kind]).mkdir(parents=True, exist_ok=True)
         return root
 
     def sync(self) -> Update | None:
