@@ -449,7 +449,7 @@ def pull(team: Mapping[str, Version], dest: Path | str, *, force: bool = False) 
     LibraryError lists them and nothing is written. Other files (config.toml, README.md,
     the database) are never touched."""
     dest = Path(dest).expanduser().absolute()
-    if is_shipped(dest) or dest == SHIPPED:
+    if is_shipped(dest):
         raise LibraryError(f"{dest} 是程序自带的默认文件, 不能写")
     if dest.exists() and not dest.is_dir():
         raise LibraryError(f"{dest} 不是一个文件夹")
