@@ -97,6 +97,10 @@ class AftersalesApp(App[None]):
         self.identity_file = identity_file
         self.watcher = self.db.watcher()
         self._polling = False
+        # The team's library as last announced (a newer one is read in a worker and said).
+        self._library_seen = services.library.generation
+        self._library_syncing = False
+        self._library_again = False
         self._reads: dict[str, bool] = {}  # keys of the reads under way (see read())
         self._read_next: dict[str, tuple] = {}  # by key: the newest ask waiting for its turn
         self._read_failing = False
@@ -220,6 +224,11 @@ class AftersalesApp(App[None]):
         from console.screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
+        notice = self.services.library.notice
+        if notice:
+            # Read before the app started (build_services): this desk's own files are not the team's.
+            log.warning("%s", notice)
+            self.notify(notice, markup=False, severity="warning", timeout=30)
         handovers, cases, agent = self.services.handovers, self.cases, self.agent
 
         def job():
@@ -512,11 +521,49 @@ class AftersalesApp(App[None]):
             self.poll_changes()  # listen on at once; the interval is only the fallback
 
     def data_changed(self, case_ids: frozenset[int] | None = None) -> None:
-        """Tell every screen (dialogs included) that data changed; each decides what to reload."""
+        """Tell every screen (dialogs included) that data changed; each decides what to reload.
+        Something other than cases changed (or may have): the team's library too, in a worker."""
         from console.messages import DataChanged
 
         for screen in self.screen_stack:
             screen.post_message(DataChanged(case_ids))
+        if case_ids is None:
+            self.sync_library()
+
+    # ---- the team's library -------------------------------------------------------
+
+    def sync_library(self) -> None:
+        """Read the team's library again if it changed (a worker; one at a time), then say
+        who changed what. The reply picker reads it again itself on the same DataChanged."""
+        if self._library_syncing:
+            self._library_again = True
+            return
+        self._library_syncing = True
+        self._library_worker()
+
+    @work(thread=True, exit_on_error=False, group="library")
+    def _library_worker(self) -> None:
+        library = self.services.library
+        try:
+            library.sync()
+            if library.generation != self._library_seen:
+                self.services.sop.get()  # the new trees now, not when the wizard next asks
+        except Exception as exc:  # noqa: BLE001 - the next change tries again; the old library stays
+            log.warning("团队库没有读到: %r", exc)
+        self._call_soon(self._library_synced, library.generation)
+
+    def _library_synced(self, generation: int) -> None:
+        self._library_syncing = False
+        updates = [u for g, u in self.services.library.updates if self._library_seen < g <= generation]
+        self._library_seen = max(self._library_seen, generation)
+        for update in updates:
+            if update.appeared or update.clocks_changed or any(v.agent != self.agent for v in update.versions) \
+                    or update.removed:
+                self.notify(update.describe(), markup=False, timeout=10,
+                            severity="warning" if update.appeared or update.clocks_changed else "information")
+        if self._library_again:
+            self._library_again = False
+            self.sync_library()
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """`callback(*args)` on the UI thread, from a worker; dropped once the app is closing."""
