@@ -32,6 +32,7 @@ from console.log import setup as setup_log
 from console.services import Services
 from console.terminal import InertControls, use_paste_safe_parser
 from console.widgets.keybar import StatusMessage
+from console.widgets.presence_keeper import PresenceKeeper
 
 T = TypeVar("T")
 
@@ -93,6 +94,8 @@ class AftersalesApp(App[None]):
         services.as_agent(self.agent)
         self.identity_file = identity_file
         self.watcher = self.db.watcher()
+        # This console's heartbeat and the other consoles' (who has which case open, typing).
+        self.presence = PresenceKeeper(self)
         self._polling = False
         self._reads: dict[str, object] = {}
         self._read_failing = False
@@ -218,6 +221,7 @@ class AftersalesApp(App[None]):
 
         self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
+        self.presence.start()
         handovers, cases, agent = self.services.handovers, self.cases, self.agent
 
         def job():
@@ -465,6 +469,7 @@ class AftersalesApp(App[None]):
         tests (no interval timers) it also looks for other consoles' commits."""
         if not self.tick_seconds:
             self.poll_changes()
+        self.presence.tick()
         if hasattr(self.screen, "tick"):
             self.screen.tick()
         elif len(self.screen_stack) > 1 and hasattr(self.screen_stack[-2], "tick"):
@@ -613,6 +618,7 @@ class AftersalesApp(App[None]):
         self._signals.clear()
         if self.journal is not None:
             self.journal.close()
+        self.presence.close()  # its row goes now; killed instead, it expires by itself
         self.watcher.close()
         try:
             self.db.checkpoint()

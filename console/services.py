@@ -16,6 +16,7 @@ from console.handover import Handovers
 from console.home import Home, default_home
 from console.libraries import ReplyBook, SopTrees
 from console.notes import Notes
+from console.presence import PresenceStore
 from console.queue import QueueReader
 from console.registers import Registers
 from console.replies import Replies
@@ -36,6 +37,7 @@ class Services:
     registers: Registers
     sop: SopTrees
     replies: ReplyBook
+    presence: PresenceStore  # which consoles run, where, typing or not (heartbeats)
 
     def as_agent(self, agent: str) -> None:
         """The agent is known (named at first start): "mine" in the queue means theirs."""
@@ -60,4 +62,5 @@ def build_services(db: Database, policy: Policy, clock: Clock | None = None, hom
         registers=Registers(db, policy, clock, cases),
         sop=SopTrees(home.sop_dir, policy),
         replies=ReplyBook(home.phrases_dir, home.forbidden_file, db, clock),
+        presence=PresenceStore(db, clock),
     )
