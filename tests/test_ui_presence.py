@@ -96,7 +96,7 @@ async def test_a_colleague_typing_in_a_case_shows_at_the_other_desk_and_goes(
                 assert any("工单 #" in t and "小李 正在处理" in t for t in said), said
                 # …and A sees B, who is only looking.
                 assert await _until(lambda: "小王 也打开了此单" in _presence_line(a), pa, pb)
-                # A stops typing (5 s) and leaves the case: the marks go at B.
+                # A leaves the case (her note unsaved, kept as a draft): the marks go at B.
                 await pa.press("escape")  # out of the notes pane
                 await pa.press("escape")  # back to the queue
                 await settle(pa)
@@ -104,9 +104,13 @@ async def test_a_colleague_typing_in_a_case_shows_at_the_other_desk_and_goes(
                 await pb.press("escape")
                 await settle(pb)
                 assert await _until(lambda: "小李" not in _row(b, case.id), pa, pb), _row(b, case.id)
-                # A opens it again, then her console vanishes: killed, nothing runs, her row stays.
+                # A opens it again: her draft comes back into the notes box, which is not typing.
                 await _open(pa, case.id)
                 assert await _until(lambda: "小李" in _row(b, case.id), pa, pb)
+                assert "已联系买家" in a.screen.query_one("#notes-input").text
+                await _next_read(pa, pb)
+                assert "小李✎" not in _row(b, case.id), _row(b, case.id)
+                # Then her console vanishes: killed, nothing runs, her row stays.
                 monkeypatch.setattr(a.presence.store, "leave", lambda console: None)
             # A is gone. Her row is still fresh: B keeps showing her until it is stale.
             await _next_read(pb)

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from textual.screen import ModalScreen
+from textual.widgets import Input, TextArea
 
 from console.presence import BEAT_SECONDS, TYPING_SECONDS, Team
 from console.textsafe import inert
@@ -78,7 +79,10 @@ class PresenceKeeper:
     # ---- this console's state -----------------------------------------------------------
 
     def typed(self) -> None:
-        """A key in a notes pane or a wizard field (every draft keeper's change)."""
+        """A draft changed (a notes pane, a wizard field …): typing, if a text field has
+        the focus. A draft loaded into the box as a case opens is not the agent typing."""
+        if not isinstance(self.app.focused, (Input, TextArea)):
+            return
         was = self.typing
         self._typed_at = time.monotonic()
         if not was:
