@@ -24,7 +24,7 @@ from typing import Any
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
-from console.presence import BEAT_SECONDS, TYPING_SECONDS, Team
+from console.presence import BEAT_SECONDS, STALE_SECONDS, TYPING_SECONDS, Team
 from console.textsafe import inert
 
 MIN_GAP = 1.0  # seconds between two beats: a change waits at most this long
@@ -59,6 +59,7 @@ class PresenceKeeper:
         self._sent: State | None = None
         self._sent_at = float("-inf")
         self._read_at = float("-inf")
+        self._read_ok_at = float("-inf")
         self._typed_at = float("-inf")
         self._busy = False
         self._started = False
@@ -151,20 +152,28 @@ class PresenceKeeper:
         self._busy = False
         self._failing = True
         self._sent = None  # beat again at the next chance
+        if self.team.seen and time.monotonic() - self._read_ok_at > STALE_SECONDS:
+            # Out of touch for as long as a vanished console takes to expire: the old
+            # picture would only mislead (marks of agents who have long left the case).
+            self._show(Team())
 
     def _arrived(self, team: Team) -> None:
-        from console.messages import PresenceChanged
-
         self._busy = False
         self._failing = False
+        self._read_ok_at = time.monotonic()
         first = not self.known
         self.known = True
         self.reads += 1
         if team != self.team or first:
-            self.team = team
-            for screen in self.app.screen_stack:
-                screen.post_message(PresenceChanged(team))
+            self._show(team)
         self.tick()
+
+    def _show(self, team: Team) -> None:
+        from console.messages import PresenceChanged
+
+        self.team = team
+        for screen in self.app.screen_stack:
+            screen.post_message(PresenceChanged(team))
 
     def _notice(self, case_id: int | None) -> None:
         """Tell the agent, once per agent and opening, who is typing in the case they have open."""
@@ -175,8 +184,9 @@ class PresenceKeeper:
         for agent, typing, screen in self.team.on_case(case_id, besides=self.app.agent):
             if typing and agent not in self._told:
                 self._told.add(agent)
-                self.app.notify(f"工单 #{case_id}: {doing(agent, True, screen)}。先和{inert(agent)}确认再动手,"
-                                "免得两个人回复同一个买家", markup=False, severity="warning", timeout=10)
+                # One line at 80 columns: the status line is where the agent looks.
+                self.app.notify(f"{doing(agent, True, screen)} 工单 #{case_id}: 先和{inert(agent)}确认再动手,"
+                                "免得重复回复买家", markup=False, severity="warning", timeout=10)
 
     def close(self) -> None:
         """The console closes: delete its row, waiting at most LEAVE_WAIT seconds (a slow
