@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench mutation demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,15 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+# Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml names them and the
+# tests): minutes, so not part of `make test`. Reports and exits 0 whatever the figure.
+MUTMUT_VERSION := 3.8.1
+
+$(BIN)/mutmut: | $(STAMP)
+	$(BIN)/python -m pip install -q 'mutmut==$(MUTMUT_VERSION)'
+
+mutation: $(STAMP) $(BIN)/mutmut
+	$(BIN)/python -m benchmarks.mutation
+
 clean:
-	rm -rf $(VENV) benchmarks/.data
+	rm -rf $(VENV) benchmarks/.data mutants

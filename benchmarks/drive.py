@@ -7,12 +7,13 @@ pending, paints at once instead of waiting for the next 60 fps frame tick. (A pe
 typing leaves more than a frame between keys, and then the frame timer fires as soon as
 something is dirty, so the painted frame is what they would see, minus nothing.)
 
-This leans on a few private Textual names (`_wait_for_screen`, `_on_timer_update`, the
-dirty flags); they are the same ones `Pilot.pause` itself uses.
+This leans on a few private Textual names (`_on_timer_update`, the dirty flags, each
+widget's message queue); they are the ones `Pilot.pause` itself uses.
 """
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from time import perf_counter
 
@@ -45,23 +46,40 @@ def _repaint_pending(app: App) -> bool:
     )
 
 
+def _reading(app: App) -> bool:
+    # A read in a worker hands its result to the screen before it counts as finished
+    # (`call_from_thread` waits), so no running reader means every result is in.
+    return any(w.group == "reads" and not w.is_finished for w in app.workers)
+
+
 def _queued(app: App) -> bool:
     return any(not node._message_queue.empty()
                for node in (app, *app.screen.walk_children(with_self=True)))
 
 
 async def settle(pilot: Pilot) -> None:
-    """Return once every message the last input caused is handled and painted."""
+    """Return once every message the last input caused is handled, every database read it
+    started has arrived, and all of it is painted.
+
+    The event loop is given a turn at a time until no widget has a message waiting, no
+    read is under way and nothing needs painting, three turns running (a handler that
+    posts a follow-up does so within its turn). `Pilot._wait_for_screen` would do it by
+    posting a callback to every widget on the screen and awaiting them all, a cost that
+    grows with the number of widgets and that no agent's key ever pays."""
     app = pilot.app
-    while True:
-        # Each round lets every widget finish what is already queued for it.
-        await pilot._wait_for_screen()
-        if _repaint_pending(app):
+    quiet = 0
+    while quiet < 3:
+        await asyncio.sleep(0)
+        if _reading(app):
+            quiet = 0
+            await asyncio.sleep(0.0002)
+        elif _repaint_pending(app):
+            quiet = 0
             app.screen._on_timer_update()  # the frame tick's work: layout + paint
-            continue
-        if _queued(app):  # something posted a follow-up message during the round
-            continue
-        return
+        elif _queued(app):
+            quiet = 0
+        else:
+            quiet += 1
 
 
 async def press(pilot: Pilot, key: str) -> float:

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -43,7 +44,9 @@ MSG_OSC52_AGAIN = "已通过终端复制 (OSC 52)"
 # last screen writes and hang the normal exit, so the process ends by force after this long.
 EXIT_GRACE_SECONDS = 5.0
 # How often the watcher is asked whether another console committed.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
+# How long notices arriving together are gathered into one DataChanged.
+NOTICE_GATHER_SECONDS = 0.03
 
 log = logging.getLogger("console.app")
 
@@ -97,7 +100,12 @@ class AftersalesApp(App[None]):
         # This console's heartbeat and the other consoles' (who has which case open, typing).
         self.presence = PresenceKeeper(self)
         self._polling = False
-        self._reads: dict[str, object] = {}
+        # The team's library as last announced (a newer one is read in a worker and said).
+        self._library_seen = services.library.generation
+        self._library_syncing = False
+        self._library_again = False
+        self._reads: dict[str, bool] = {}  # keys of the reads under way (see read())
+        self._read_next: dict[str, tuple] = {}  # by key: the newest ask waiting for its turn
         self._read_failing = False
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
@@ -216,19 +224,26 @@ class AftersalesApp(App[None]):
                         markup=False, severity="warning", timeout=15)
 
     def _open_screens(self) -> None:
-        from console.screens.handover import HandoverInbox
         from console.screens.queue import QueueScreen
 
-        self.cases.ensure_agent(self.agent)
         self.push_screen(QueueScreen())
+        notice = self.services.library.notice
+        if notice:
+            # Read before the app started (build_services): this desk's own files are not the team's.
+            log.warning("%s", notice)
+            self.notify(notice, markup=False, severity="warning", timeout=30)
         self.presence.start()
         handovers, cases, agent = self.services.handovers, self.cases, self.agent
 
         def job():
+            # A write: after the first frame, off the UI thread, like everything after it.
+            cases.ensure_agent(agent)
             handovers.start_shift(agent)
             return handovers.unread_for(agent), cases.role_of(agent)
 
         def done(result) -> None:
+            from console.screens.handover import HandoverInbox
+
             unread, self.role = result
             if unread:
                 # The incoming agent reads what was handed over before anything else.
@@ -487,8 +502,17 @@ class AftersalesApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="watch")
     def _poll_worker(self) -> None:
+        watcher = self.watcher
         try:
-            changes = self.watcher.changes()
+            # A server that pushes its notices (PostgreSQL): wait for the next one, so a
+            # change shows the moment it arrives rather than at the next poll.
+            changes = watcher.wait(POLL_SECONDS) if watcher.pushes else watcher.changes()
+            if changes:
+                # A busy team sends a notice per commit: gather what comes within a frame
+                # or so into one message, so screens reload once for the lot.
+                time.sleep(NOTICE_GATHER_SECONDS)
+                more = watcher.changes()
+                changes = None if more is None else changes | more
         except Exception as exc:  # noqa: BLE001 - the next poll tries again
             log.warning("change poll failed: %r", exc)
             changes = set()
@@ -498,13 +522,53 @@ class AftersalesApp(App[None]):
         self._polling = False
         if changes is None or changes:
             self.data_changed(None if changes is None else frozenset(changes))
+        if self.watcher.pushes and self.tick_seconds and self.is_running:
+            self.poll_changes()  # listen on at once; the interval is only the fallback
 
     def data_changed(self, case_ids: frozenset[int] | None = None) -> None:
-        """Tell every screen (dialogs included) that data changed; each decides what to reload."""
+        """Tell every screen (dialogs included) that data changed; each decides what to reload.
+        Something other than cases changed (or may have): the team's library too, in a worker."""
         from console.messages import DataChanged
 
         for screen in self.screen_stack:
             screen.post_message(DataChanged(case_ids))
+        if case_ids is None:
+            self.sync_library()
+
+    # ---- the team's library -------------------------------------------------------
+
+    def sync_library(self) -> None:
+        """Read the team's library again if it changed (a worker; one at a time), then say
+        who changed what. The reply picker reads it again itself on the same DataChanged."""
+        if self._library_syncing:
+            self._library_again = True
+            return
+        self._library_syncing = True
+        self._library_worker()
+
+    @work(thread=True, exit_on_error=False, group="library")
+    def _library_worker(self) -> None:
+        library = self.services.library
+        try:
+            library.sync()
+            if library.generation != self._library_seen:
+                self.services.sop.get()  # the new trees now, not when the wizard next asks
+        except Exception as exc:  # noqa: BLE001 - the next change tries again; the old library stays
+            log.warning("团队库没有读到: %r", exc)
+        self._call_soon(self._library_synced, library.generation)
+
+    def _library_synced(self, generation: int) -> None:
+        self._library_syncing = False
+        updates = [u for g, u in self.services.library.updates if self._library_seen < g <= generation]
+        self._library_seen = max(self._library_seen, generation)
+        for update in updates:
+            if update.appeared or update.clocks_changed or any(v.agent != self.agent for v in update.versions) \
+                    or update.removed:
+                self.notify(update.describe(), markup=False, timeout=10,
+                            severity="warning" if update.appeared or update.clocks_changed else "information")
+        if self._library_again:
+            self._library_again = False
+            self.sync_library()
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """`callback(*args)` on the UI thread, from a worker; dropped once the app is closing."""
@@ -526,18 +590,25 @@ class AftersalesApp(App[None]):
     ) -> None:
         """Run a read in a worker thread and hand its result to `done` on the UI thread: the
         screen never waits on the database. `owner`: the widget or screen that asked; its
-        `done` is skipped once it is gone. `key`: a newer read with the same key supersedes
-        one still running (a search per keystroke), whose result is then dropped. A failure
-        is said on the status line (once per spell of failures) and passed to `failed`."""
-        token = object()
+        `done` is skipped once it is gone. `key`: one read per key at a time. Asked again
+        while one runs, the newest ask waits until it ends and then runs once (asks in
+        between are dropped): a burst of other desks' changes costs two reads, not one
+        per change, and a result is always delivered, so a steady stream of changes never
+        starves the screen. A failure is said on the status line (once per spell of
+        failures) and passed to `failed`."""
         if key is not None:
-            self._reads[key] = token
+            if key in self._reads:
+                self._read_next[key] = (job, done, failed, owner)
+                return
+            self._reads[key] = True
 
         def finish(result: Any, error: str | None) -> None:
             if key is not None:
-                if self._reads.get(key) is not token:
-                    return
                 del self._reads[key]
+                queued = self._read_next.pop(key, None)
+                if queued is not None:
+                    next_job, next_done, next_failed, next_owner = queued
+                    self.read(next_job, next_done, next_failed, owner=next_owner, key=key)
             if owner is not None and not (owner.is_attached and owner.is_running):
                 return
             if error is None:

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.phrases.cli import add_parser as add_phrases
 
     add_phrases(sub)
+    from console.library_cli import add_parser as add_library
+
+    add_library(sub)
     return parser
 
 
@@ -106,15 +109,14 @@ def _run(args: argparse.Namespace) -> int:
         url = _db_url(args, home) if args.db_command != "copy" else _db_url_of(args.source)
         _start_log(home, args, url)
         return _db(args, url)
-    from console.db import StoreError, open_database
-    from console.sla import PolicyError, load_policy
+    if args.command == "library":
+        from console.library_cli import run as run_library
 
-    sla = args.sla or home.sla_file
-    try:
-        policy = load_policy(sla, home.holidays_file)
-    except PolicyError as exc:
-        print(f"时效规则或节假日文件有误: {exc}", file=sys.stderr)
-        return 2
+        url = _db_url(args, home)
+        _start_log(home, args, url)
+        return run_library(args, home, url)
+    from console.db import StoreError, open_database
+
     url = _db_url(args, home)
     if url == _home_db_url(home):
         from console.home import ensure_root
@@ -129,13 +131,44 @@ def _run(args: argparse.Namespace) -> int:
         print(f"无法打开数据库 {_shown_url(url)}\n{exc.message}", file=sys.stderr)
         return 2
     try:
-        return _with_database(db, policy, home, args)
+        loaded = _library_and_policy(db, home, args)
+        if isinstance(loaded, int):
+            return loaded
+        return _with_database(db, *loaded, home, args)
     finally:
         # A clean end folds the write-ahead log into the file: a copy of the .db alone is whole.
         db.close()
 
 
-def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
+def _library_and_policy(db, home: Home, args: argparse.Namespace):
+    """(library, policy) as services.library_and_policy chooses them; an exit code when they
+    cannot be used, with the reason printed."""
+    from console.db import StoreError
+    from console.services import library_and_policy
+    from console.sla import PolicyError
+
+    try:
+        library, policy, ignored = library_and_policy(db, home, args.sla)
+    except StoreError as exc:
+        print(f"读不到数据库里的团队库: {exc.message}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if ignored:
+        print("数据库里有团队库: 用团队的时效规则, 没有用 --sla 给的文件 (每个工作台的计时都一样)。",
+              file=sys.stderr)
+    return library, policy
+
+
+def _with_database(db, library, policy, home: Home, args: argparse.Namespace) -> int:
+    try:
+        return _use_database(db, library, policy, home, args)
+    finally:
+        library.close()
+
+
+def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> int:
     from console.db import StoreError
 
     if args.command == "agent":
@@ -161,7 +194,7 @@ def _with_database(db, policy, home: Home, args: argparse.Namespace) -> int:
     from console.services import build_services
 
     shop = (args.shop or os.environ.get("AFTERSALES_SHOP") or "").strip()
-    services = build_services(db, policy, home=home, agent=agent or "")
+    services = build_services(db, policy, home=home, agent=agent or "", library=library)
     app = AftersalesApp(services, agent, offer_demo=not args.no_demo_offer, shop_name=shop)
     app.run()
     # After an unexpected exception the app has printed a calm message with the log's path.
@@ -362,12 +395,43 @@ def _where(home: Home, args: argparse.Namespace) -> int:
         print(f"  {ITEM_LABELS[item]}: {home.source(item)}  [{whose}]")
     config = home.config_file if home.config_file.is_file() else "没有 (aftersales init 会建立模板)"
     print(f"  店铺设置: {config}")
-    print(f"数据库: {_shown_url(_db_url(args, home))}")
+    url = _db_url(args, home)
+    print(f"数据库: {_shown_url(url)}")
+    team = _team_library_line(url)
+    if team:
+        print(team)
     print(f"客服名字: {identity_file()}")
     from console.log import default_path
 
     print(f"日志: {default_path(home.root)}  (出了问题请把它发给负责工作台的同事)")
     return 0
+
+
+def _team_library_line(url: str) -> str:
+    """For `where`: whether the database holds a team library, which then replaces the files
+    above; "" when it holds none or there is no database yet. Never creates or upgrades it."""
+    from console.db import StoreError, _sqlite_path, open_database
+    from console.team_library import TeamLibrary
+
+    path = _sqlite_path(url)
+    if path is not None and not path.is_file():
+        return ""
+    try:
+        db = open_database(url, migrate=False)
+    except StoreError as exc:
+        return f"团队库: 读不到数据库 ({exc.message})"
+    try:
+        current = TeamLibrary(db).current()
+    except Exception:  # noqa: BLE001 - an older schema has no library table: no team library
+        return ""
+    finally:
+        db.dispose()
+    if not current:
+        return ""
+    newest = max(current.values(), key=lambda v: v.id)
+    return (f"团队库: 数据库里有 ({len(current)} 个文件, 最后改动 {newest.path} v{newest.version} {newest.agent})。"
+            "工作台用团队库的 SOP、话术、禁用语、时效规则和节假日, 不用上面的文件;"
+            " 它们是 aftersales library push 的来源 (library status 看哪里不一样)")
 
 
 def _demo(db, policy, agent, args) -> int:

@@ -38,7 +38,7 @@ from sqlmodel import Session
 from console.log import exc_info
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 BUSY_TIMEOUT_MS = 3000
 # PostgreSQL: how long a writer waits for a row or advisory lock before giving up with the
 # same "busy" message SQLite's busy timeout gives; and how long connecting may take.
@@ -465,6 +465,10 @@ class ChangeWatcher:
         """Whether notices can arrive now (PostgreSQL: the LISTEN connection is up)."""
         return True
 
+    # Whether `wait` returns the moment a change arrives (a server's push) rather than by
+    # polling: SQLite's data_version is polled, so the console asks it on an interval.
+    pushes = False
+
     def changes(self) -> set[int] | None:
         if self._conn is None:
             return None
@@ -510,6 +514,7 @@ class NotifyWatcher(ChangeWatcher):
     """
 
     POLL_S = 0.5  # how often the thread looks up from waiting, to notice close()
+    pushes = True
     BACKOFF_S = (0.5, 1, 2, 5)
 
     def __init__(self, db: Database) -> None:  # noqa: D107 - no SQLite connection here

@@ -342,7 +342,8 @@ def _speaker(who: str, shop_name: str | None, agents: frozenset[str]) -> tuple[s
     if m or not who or any(ch.isspace() for ch in who):
         return None
     group = _GROUP_OF.get(who.lower())
-    if group in ("time", "order_time") or (group is None and who.endswith("时间")):
+    # The order's own times (付款时间 …) say when it was paid, not when the buyer wrote.
+    if group == "time" or (group is None and who.endswith("时间")):
         return "time", who, who
     if group == "buyer":
         return "buyer", "", who  # "买家 2026-11-23 …": the buyer spoke, name not given

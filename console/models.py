@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -317,6 +317,29 @@ class ReplyDraft(SQLModel, table=True):
     status: str = Field(default="draft", max_length=16)  # draft | approved
     approved_by: str | None = Field(default=None, max_length=64)
     approved_at: datetime | None = _utc(nullable=True)
+
+
+class LibraryFile(SQLModel, table=True):
+    """One version of one file of the team's library (团队库): an SOP tree, a reply file, the
+    forbidden list, the deadline rules, the holidays, the reply/SOP rules.
+
+    Append-only: a change is a new row with the next `version` of its (kind, name); the
+    current file is the newest row, and a row with `removed` set says the file was taken out.
+    A database without rows here has no team library: each console reads its shop folder.
+    """
+
+    __tablename__ = "library_file"
+    __table_args__ = (UniqueConstraint("kind", "name", "version", name="uq_library_file_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # sla | holidays | sop | forbidden | phrases | phrase_rules
+    name: str = Field(max_length=200)  # the file's name: "sla.toml", "return.toml", "refund.txt"
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the whole file, as UTF-8 text
+    version: int = 1
+    removed: bool = False
+    agent: str = Field(max_length=64)
+    at: datetime = _utc()
+    note: str = Field(default="", max_length=200)  # what the change was: 推送, 审核通过 refund.x …
 
 
 class Presence(SQLModel, table=True):

@@ -135,7 +135,8 @@ class InertControls(LineFilter):
     """Drop control characters from every drawn line (the last guard; see the module doc)."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        if not any(_CONTROL.search(text) for text, _, control in segments if not control):
+        # One search over the line's text: this runs for every line of every paint.
+        if not _CONTROL.search("".join([text for text, _, control in segments if not control])):
             return segments
         return [
             seg if seg.control else Segment(_CONTROL.sub("", seg.text), seg.style)

@@ -35,6 +35,38 @@ async def test_the_queue_reads_in_workers(db, policy, clock, cases):
     assert not sql.seen, sql.report()
 
 
+async def test_reads_asked_again_while_one_runs_run_once_more_and_all_deliver(db, policy, clock):
+    """A burst of other desks' changes asks the queue to reload many times: the read under
+    way delivers, the asks in between collapse into one more read, which delivers too."""
+    import threading
+
+    app = make_app(db, policy, clock)
+    release = threading.Event()
+    ran: list[int] = []
+    delivered: list[int] = []
+
+    def job(n: int):
+        def run() -> int:
+            if n == 0:
+                release.wait(5)  # the first read is slow: the others are asked meanwhile
+            ran.append(n)
+            return n
+
+        return run
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for n in range(5):
+            app.read(job(n), delivered.append, key="burst")
+        release.set()
+        await settle(pilot)
+        assert ran == [0, 4]  # the slow one, then the newest ask; 1, 2 and 3 never ran
+        assert delivered == [0, 4]
+        app.read(job(5), delivered.append, key="burst")  # nothing under way: runs at once
+        await settle(pilot)
+        assert delivered == [0, 4, 5]
+
+
 async def test_presence_beats_and_reads_in_workers(db, policy, clock, cases):
     """The heartbeat (on start, on every screen change, on typing, every few seconds), the
     read of the other consoles, the marks they paint and the row's removal on exit: none of

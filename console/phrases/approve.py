@@ -22,7 +22,7 @@ from console.home import is_shipped
 from console.phrases.forbidden import Rule, default_rules
 from console.phrases.library import load_library
 from console.phrases.lint import lint_reply
-from console.phrases.model import DEFAULT_LIBRARY, Problem
+from console.phrases.model import DEFAULT_LIBRARY, Problem, Reply
 
 _SEPARATOR = re.compile(r"[:：]\s*")
 
@@ -48,27 +48,44 @@ def approve(
     fields) is refused unless `force`: approval is the supervisor's guarantee.
     """
     lib = load_library(library_dir)
-    found = [r for r in lib.replies if r.id == reply_id]
-    if not found:
-        raise ApproveError(f"话术库中没有 {reply_id}")
-    if len(found) > 1:
-        where = ", ".join(f"{r.path.name}:{r.line('id')}" for r in found)
-        raise ApproveError(f"编号 {reply_id} 重复 ({where}), 请先修正")
-    reply = found[0]
+    reply = only_one(lib.replies, reply_id, f"话术库中没有 {reply_id}")
     if is_shipped(reply.path):
         raise ApproveError(
             f"{reply_id} 在程序自带的话术里 ({reply.path}), 程序的文件不能修改。\n"
             "先运行 aftersales init 把默认文件复制到店铺文件夹, 再审核那里的副本。")
     if reply.status == "approved":
         return False
-    if not force:
-        # Checked as it will be once approved, so a missing status line is not held against it.
-        as_approved = dataclasses.replace(reply, status="approved")
-        problems = lint_reply(as_approved, default_rules() if rules is None else tuple(rules))
-        if problems:
-            raise ApproveError(f"{reply_id} 还有问题, 未审核通过", problems)
+    check_approvable(reply, rules, force)
+    _write(reply.path, approved_bytes(reply.path.read_bytes(), reply))
+    return True
 
-    raw = reply.path.read_bytes()
+
+def only_one(replies: Iterable[Reply], reply_id: str, missing: str) -> Reply:
+    """The one reply with this id; ApproveError (`missing`, or where the duplicates are) if not."""
+    found = [r for r in replies if r.id == reply_id]
+    if not found:
+        raise ApproveError(missing)
+    if len(found) > 1:
+        where = ", ".join(f"{r.path.name}:{r.line('id')}" for r in found)
+        raise ApproveError(f"编号 {reply_id} 重复 ({where}), 请先修正")
+    return found[0]
+
+
+def check_approvable(reply: Reply, rules: Iterable[Rule] | None = None, force: bool = False) -> None:
+    """ApproveError with the lint findings if the reply, once approved, would have problems
+    (forbidden words, unknown placeholders, missing fields); nothing with `force`."""
+    if force:
+        return
+    # Checked as it will be once approved, so a missing status line is not held against it.
+    as_approved = dataclasses.replace(reply, status="approved")
+    problems = lint_reply(as_approved, default_rules() if rules is None else tuple(rules))
+    if problems:
+        raise ApproveError(f"{reply.id} 还有问题, 未审核通过", problems)
+
+
+def approved_bytes(raw: bytes, reply: Reply) -> bytes:
+    """The file `raw` (that `reply` was read from) with the reply's status set to approved:
+    its status line rewritten, or one inserted after its fields; every other byte unchanged."""
     lines = raw.splitlines(keepends=True)
     if "status" in reply.lines:
         index = reply.lines["status"] - 1
@@ -79,8 +96,7 @@ def approve(
         if not lines[after - 1].endswith(eol):
             lines[after - 1] += eol
         lines.insert(after, b"status: approved" + eol)
-    _write(reply.path, b"".join(lines))
-    return True
+    return b"".join(lines)
 
 
 def _rewrite(line: bytes) -> bytes:

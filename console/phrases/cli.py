@@ -130,6 +130,20 @@ def _approve(library: Path, forbidden: Path, args: argparse.Namespace, db_url: s
 
     reply_id, force = args.id, args.force
     try:
+        in_team = _approve_in_team(reply_id, force, args, db_url)
+    except ApproveError as exc:
+        print(exc, file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (_Unavailable, ForbiddenListError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if in_team is not None:
+        print(f"{reply_id} 已审核通过 (团队库里的话术, 所有工作台马上都能用)" if in_team
+              else f"{reply_id} 本来就是 approved, 没有改动")
+        return 0
+    try:
         rules = load_forbidden(forbidden)
         in_files = load_library(library).get(reply_id) is not None
         if in_files:
@@ -156,6 +170,40 @@ def _approve(library: Path, forbidden: Path, args: argparse.Namespace, db_url: s
 
 class _Unavailable(Exception):
     pass
+
+
+def _approve_in_team(reply_id: str, force: bool, args: argparse.Namespace, db_url: str | None) -> bool | None:
+    """With a team library in the database, approve there (a new version of the team's reply
+    file; a stored draft goes into its category's file): True, or False if it already was.
+    None: the database holds no team library (the shop folder's files are approved)."""
+    from console.db import StoreError, _sqlite_path, display_url, open_database
+    from console.phrases.approve import ApproveError
+    from console.reply_drafts import ReplyDrafts
+    from console.team_library import TeamLibrary
+
+    path = _sqlite_path(db_url) if db_url else None
+    if db_url is None or (path is not None and not path.is_file()):
+        return None
+    try:
+        db = open_database(db_url)
+    except StoreError as exc:
+        raise _Unavailable(f"无法打开数据库 {display_url(db_url)}: {exc.message}") from None
+    try:
+        team = TeamLibrary(db)
+        if team.stamp() == 0:
+            return None
+        try:
+            return team.approve_reply(reply_id, _approver(args), force=force)
+        except ApproveError:
+            from console.clock import SystemClock
+
+            if ReplyDrafts(db, SystemClock()).get(reply_id) is None:
+                raise
+        return team.approve_draft(reply_id, _approver(args), force=force)
+    except StoreError as exc:
+        raise _Unavailable(exc.message) from None
+    finally:
+        db.dispose()
 
 
 def _approve_stored(reply_id: str, rules, force: bool, args: argparse.Namespace,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from console.phrases.forbidden import Rule
+from console.phrases.library import NEWLINE
 from console.phrases.model import CATEGORIES, IN_DATABASE, Reply
 
 
@@ -48,3 +49,18 @@ def next_draft_id(category: str, taken: Collection[str]) -> str:
     while f"{category}.draft_{n}" in taken:
         n += 1
     return f"{category}.draft_{n}"
+
+
+def as_block(reply: Reply, status: str = "approved") -> str:
+    """The reply as a block of a reply file ([id], title, tags, status, note, then the text),
+    ending in a newline; what `parse_text` reads back. The caller checks that it does: a
+    text line that looks like a header, a field or a comment would not come back as text."""
+    lines = [f"[{reply.id}]", f"title: {reply.title}", f"tags: {' '.join(reply.tags)}",
+             f"status: {status}"]
+    if reply.sop:
+        lines.append(f"sop: {' '.join(reply.sop)}")
+    if reply.note:
+        lines.append(f"note: {' '.join(reply.note.split())}")
+    lines.append("")
+    lines += [line.rstrip() for line in NEWLINE.split(reply.text)]
+    return "\n".join(lines) + "\n"

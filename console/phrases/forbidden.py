@@ -52,6 +52,12 @@ def load_forbidden(path: Path | str = DEFAULT_FORBIDDEN) -> tuple[Rule, ...]:
         source = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ForbiddenListError([Problem(path, 1, f"无法读取禁用语文件: {exc}")]) from None
+    return parse_forbidden(source, path)
+
+
+def parse_forbidden(source: str, path: Path = DEFAULT_FORBIDDEN) -> tuple[Rule, ...]:
+    """The list in `source` (the text of a forbidden.toml; `path` names it in problems)."""
+    source = source.removeprefix("\ufeff")
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:

@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Static, TextArea
 
+from console.messages import DataChanged
 from console.phrases import (
     CATEGORIES,
     ForbiddenListError,
@@ -375,51 +376,39 @@ class PhrasePicker(Screen[None]):
         self.app.read(lambda: book.get(reload=reload), self._library_read, owner=self, key="phrases.library")
 
     def _library_read(self, built: tuple[Library, SearchIndex]) -> None:
+        if built[0] is self.lib and built[1] is self.index:
+            return  # nothing new: the list and the highlight stay as they are
+        shown = self.current()
         self.lib, self.index = built
         self._search(self.query_one("#pp-query", Input).value)
+        if shown is not None:  # the reply the agent was looking at stays highlighted
+            self.highlight = next((i for i, r in enumerate(self.results) if r.reply.id == shown.id), 0)
+            self._paint()
 
     def action_approve(self) -> None:
-        """A draft from the database is approved there (every console sees it); one in the
-        shop's own reply files is approved in its file; the shipped files are refused."""
-        from console.phrases import ApproveError, approve
-
+        """Approve the highlighted draft, in a worker. With a team library it becomes a new
+        version of the team's reply file (every console offers it at once); without one a
+        draft from the database is approved there and one in the shop's own reply files in
+        its file; the shipped files are refused."""
         reply = self.current()
         app = self.app
         if reply is None or reply.approved or not app.is_supervisor:
             return
-        try:
-            rules = self.app.services.replies.forbidden_rules()
-        except ForbiddenListError as exc:
-            app.notify(f"禁用语列表有误, 无法审核: {exc}", markup=False, severity="error")
-            return
-        if reply.in_database:
-            drafts, agent = app.reply_drafts, app.agent
+        book, agent = app.services.replies, app.agent
+        app.write(lambda: book.approve(reply, agent), lambda failure: self._approved(reply.id, failure))
 
-            def job() -> str:
-                try:
-                    drafts.approve(reply.id, agent, rules=rules)
-                except ApproveError as exc:
-                    return _approve_failure(exc)
-                return ""
-
-            app.write(job, lambda failure: self._approved(reply.id, failure))
-            return
-        try:
-            approve(reply.id, app.services.replies.directory, rules=rules)
-        except ApproveError as exc:
-            self._approved(reply.id, _approve_failure(exc))
-            return
-        except OSError as exc:
-            self._approved(reply.id, f"审核失败: {exc}")
-            return
-        self._approved(reply.id, "", reload=True)
-
-    def _approved(self, reply_id: str, failure: str, reload: bool = False) -> None:
+    def _approved(self, reply_id: str, failure: str) -> None:
         if failure:
             self.app.notify(failure, markup=False, severity="error", timeout=10)
             return
-        self._reread_library(reload=reload)
+        self._reread_library(reload=True)
         self.app.notify(f"已审核通过 {reply_id}", markup=False)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Another console (or this one) changed something that is not a case: a draft added or
+        approved, the team's library: the library again, in a worker, if the picker is open."""
+        if message.case_ids is None and self.is_current:
+            self._reread_library()
 
     def action_close(self) -> None:
         self._waiting = []  # a copy asked for while loading is not made after the picker closed
@@ -551,10 +540,3 @@ class NewDraftDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def _approve_failure(exc: Exception) -> str:
-    """One notification: why the approval was refused, with the first problems found."""
-    problems = getattr(exc, "problems", [])
-    detail = ";".join(p.message for p in problems[:3])
-    return f"审核失败: {exc}" + (f" ({detail})" if detail else "")

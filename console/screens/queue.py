@@ -190,7 +190,10 @@ class QueueScreen(Screen[None]):
         self._paint_topbar()
 
     def tick(self) -> None:
-        self.table.tick()
+        tables = self.query(CaseTable)
+        if not tables:  # the console is closing: the widgets are already gone
+            return
+        tables.first().tick()
         self._paint_topbar()
 
     # ---- painting ------------------------------------------------------------------

@@ -184,6 +184,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._holding = False  # a reload is on its way: do not ask for pages of the old data
         self.generation = 0
         self._static: dict[tuple, list[Segment]] = {}
+        self._strips: dict[tuple, Strip] = {}
         # Other agents with a case open now, by case (console/presence.py Team.on_case).
         self._present: dict[int, tuple[tuple[str, bool, str], ...]] = {}
         self._styles: dict[str, Style] = {}
@@ -203,6 +204,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._pages = dict(pages)
         self._asked.clear()
         self._static.clear()
+        self._strips.clear()
         self.virtual_size = Size(0, total)
         cursor = max(0, min(cursor, total - 1))
         if cursor != self.cursor_row:
@@ -270,6 +272,20 @@ class CaseTable(ScrollView, can_focus=True):
         self._refresh_row(new)
         self._scroll_cursor_visible()
         self.post_message(self.Highlighted(self.current))
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Ask ahead for the pages a screen above and below what is shown, so a cursor
+        walking or paging on finds its rows already there instead of placeholders."""
+        if not self.total:
+            return
+        height = max(1, self.size.height)
+        top = int(self.scroll_y)
+        first = max(0, top - height) // PAGE
+        last = min(self.total - 1, top + 2 * height) // PAGE
+        for page_no in range(first, last + 1):
+            if page_no not in self._pages:
+                self._ask(page_no)
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y)
@@ -343,6 +359,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._styles.clear()
         self._readable.clear()
         self._static.clear()
+        self._strips.clear()
 
     def _placeholder(self, cursor: bool, width: int) -> Strip:
         style = self._style("base") + self._style("dim")
@@ -351,11 +368,22 @@ class CaseTable(ScrollView, can_focus=True):
         return Strip([Segment(fit("", COLUMNS[0][1] + GAP) + "…", style)]).adjust_cell_length(width, style)
 
     def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
-        widths = column_widths(width)
+        # A scroll by one row redraws every line; all but one were drawn a moment ago.
         now = self._now()
-        base = self._style("base")
         countdown, state = _countdown(row, now)
         present = self._present.get(row.id, ())
+        key = (row.id, row.version, width, cursor, countdown, state, int(now.timestamp()) // 60, present)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 500:
+                self._strips.clear()
+            strip = self._strips[key] = self._build_strip(row, cursor, width, now, countdown, state, present)
+        return strip
+
+    def _build_strip(self, row: QueueRow, cursor: bool, width: int, now: datetime, countdown: str,
+                     state: str, present: tuple[tuple[str, bool, str], ...]) -> Strip:
+        widths = column_widths(width)
+        base = self._style("base")
         marks = (
             ("急" if row.urgent else "")
             + ESCALATION_MARK.get(row.escalated_to or "", "")
@@ -392,7 +420,10 @@ class CaseTable(ScrollView, can_focus=True):
                 static = list(Segment.apply_style(static, post_style=self._cursor("bar")))
             self._static[key] = static
         segments += static
-        return Strip(segments).adjust_cell_length(width, base + self._cursor("bar") if cursor else base)
+        # Neighbours of one style drawn as one segment: every later step of a paint (line
+        # filters, cropping, the compositor) works per segment.
+        strip = Strip(Segment.simplify(segments)).adjust_cell_length(width, base + self._cursor("bar") if cursor else base)
+        return strip.simplify()
 
     def _cursor(self, part: str) -> Style:
         """The cursor row's style: "bar" (background, text colour, weight) or "bg" (no colour)."""
