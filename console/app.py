@@ -33,6 +33,7 @@ from console.log import setup as setup_log
 from console.services import Services
 from console.terminal import InertControls, use_paste_safe_parser
 from console.widgets.keybar import StatusMessage
+from console.widgets.presence_keeper import PresenceKeeper
 
 T = TypeVar("T")
 
@@ -96,6 +97,8 @@ class AftersalesApp(App[None]):
         services.as_agent(self.agent)
         self.identity_file = identity_file
         self.watcher = self.db.watcher()
+        # This console's heartbeat and the other consoles' (who has which case open, typing).
+        self.presence = PresenceKeeper(self)
         self._polling = False
         # The team's library as last announced (a newer one is read in a worker and said).
         self._library_seen = services.library.generation
@@ -229,6 +232,7 @@ class AftersalesApp(App[None]):
             # Read before the app started (build_services): this desk's own files are not the team's.
             log.warning("%s", notice)
             self.notify(notice, markup=False, severity="warning", timeout=30)
+        self.presence.start()
         handovers, cases, agent = self.services.handovers, self.cases, self.agent
 
         def job():
@@ -480,6 +484,7 @@ class AftersalesApp(App[None]):
         tests (no interval timers) it also looks for other consoles' commits."""
         if not self.tick_seconds:
             self.poll_changes()
+        self.presence.tick()
         if hasattr(self.screen, "tick"):
             self.screen.tick()
         elif len(self.screen_stack) > 1 and hasattr(self.screen_stack[-2], "tick"):
@@ -684,6 +689,7 @@ class AftersalesApp(App[None]):
         self._signals.clear()
         if self.journal is not None:
             self.journal.close()
+        self.presence.close()  # its row goes now; killed instead, it expires by itself
         self.watcher.close()
         try:
             self.db.checkpoint()

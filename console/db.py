@@ -4,7 +4,9 @@ Backend tricks live here so the rest of the code runs unchanged on both:
 
 - SQLite: pragmas on connect, `BEGIN IMMEDIATE` for writes (one writer at a time, so a unit
   of work may read and then write what it read), `PRAGMA data_version` polling for changes
-  made by other consoles (which cases is not known).
+  made by other consoles (which cases is not known). `data_version` moves at every commit,
+  a heartbeat's too, so every write transaction that changed something other consoles show
+  also counts up `change_count`; the watcher reports a change only when that count moved.
 - PostgreSQL (psycopg 3): writers run side by side at READ COMMITTED. A unit of work that
   writes on the strength of what it read locks first: `Cases.edit` reads its case `FOR
   UPDATE`; other read-then-write steps take `Database.serialize(session, name)`, a
@@ -50,8 +52,9 @@ MAX_PAYLOAD = 8000
 # an agent, a reply draft) is told as "something changed" (an empty payload).
 CASE_TABLES = frozenset({"case", "case_event", "deadline", "note", "case_task", "reply_copy",
                          "handover_case", "register_return", "register_reship", "register_problem"})
-# Written as an agent types, seen by nobody else: no notice for these.
-QUIET_TABLES = frozenset({"note_draft"})
+# Written as an agent types, or every few seconds by each running console (presence, which
+# the consoles read on their own light path): no notice, no reload anywhere, for these.
+QUIET_TABLES = frozenset({"note_draft", "presence"})
 # session.info / connection.info keys for what a write transaction changed.
 CHANGED_CASES = "changed_cases"
 _TOUCHED = "aftersales_touched_tables"
@@ -209,6 +212,7 @@ class Database:
             self.engine = create_engine(url)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)
+        _install_touch_tracking(self.engine)
         # Same pool; the option tells the "begin" hook that this transaction writes: SQLite
         # takes the write lock up front (a WAL read-then-write transaction fails at once if
         # another writer got in between); PostgreSQL starts counting what it changes.
@@ -223,9 +227,11 @@ class Database:
         session = Session(self._write_engine, expire_on_commit=False)
         try:
             yield session
+            session.flush()
             if self.is_postgresql:
-                session.flush()
                 _notify(session)
+            else:
+                _count_change(session)
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()
@@ -328,9 +334,19 @@ def _install_postgresql_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get("write_lock"):
-            conn.info[_TOUCHED] = set()
             # A writer waiting on another's lock gives up with the "busy" message, as on SQLite.
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+
+
+def _install_touch_tracking(engine: Engine) -> None:
+    """Both backends: which tables a write transaction inserted into, updated or deleted
+    from (`connection.info[_TOUCHED]`), for `_notify` and `_count_change` to judge whether
+    other consoles need to hear of it."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        if conn.get_execution_options().get("write_lock"):
+            conn.info[_TOUCHED] = set()
 
     @event.listens_for(engine, "after_cursor_execute")
     def _on_execute(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -360,18 +376,38 @@ def reset_sequences(connection: Connection, tables: list[str]) -> None:
         ), {"name": quoted})
 
 
+def _tells_others(session: Session) -> tuple[set[str], set[int]] | None:
+    """What a write transaction about to commit changed that other consoles show: (tables,
+    case ids); None when nothing (drafts and heartbeats alone, or nothing at all)."""
+    if not session.in_transaction():
+        return None
+    touched = set(session.connection().info.get(_TOUCHED) or ()) - QUIET_TABLES
+    ids = session.info.get(CHANGED_CASES) or set()
+    if not touched and not ids:
+        return None
+    return touched, ids
+
+
+def _count_change(session: Session) -> None:
+    """SQLite, just before a write commits: count up `change_count` when the transaction
+    changed something other consoles show, so their watchers can tell it from a heartbeat or
+    a draft (both move `data_version` too). One small UPSERT, inside the write lock."""
+    if _tells_others(session) is None:
+        return
+    session.execute(text("INSERT INTO change_count (id, n) VALUES (1, 1) "
+                         "ON CONFLICT (id) DO UPDATE SET n = change_count.n + 1"))
+
+
 def _notify(session: Session) -> None:
     """PostgreSQL, just before a write commits: tell the other consoles what changed. The
     case ids when only cases' rows changed (and they fit in a payload); an empty payload,
     "reload everything", when something else changed; nothing for drafts alone. A NOTIFY is
     delivered only if the transaction commits."""
-    if not session.in_transaction():
+    told = _tells_others(session)
+    if told is None:
         return
+    touched, ids = told
     connection = session.connection()
-    touched = set(connection.info.get(_TOUCHED) or ()) - QUIET_TABLES
-    ids = session.info.get(CHANGED_CASES) or set()
-    if not touched and not ids:
-        return
     payload = ""
     if ids and touched <= CASE_TABLES:
         payload = ",".join(str(i) for i in sorted(ids))
@@ -390,12 +426,17 @@ class ChangeWatcher:
 
     This one is SQLite's: `PRAGMA data_version` on one dedicated connection changes only
     when another connection commits, a microsecond-cheap poll; which cases is not known.
+    Any commit moves it, a console's heartbeat (presence) or an autosaved draft too, so
+    when it moves the `change_count` row is read as well (one more microsecond), and only a
+    new count is a change: every write that other consoles show counts it up (db.py
+    `_count_change`). Heartbeats from every desk therefore never make a console reload.
     Other backends without notices report "something changed" on every call.
     """
 
     def __init__(self, db: Database) -> None:
         self._conn: sqlite3.Connection | None = None
         self._last: int | None = None
+        self._count: int | None = None
         path = _sqlite_path(db.url)
         if path is not None:
             # as_uri() percent-encodes `#`, `?`, `%` and spaces and writes a Windows drive as
@@ -403,10 +444,21 @@ class ChangeWatcher:
             uri = path.absolute().as_uri() + "?mode=ro"
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._last = self._version()
+            self._count = self._change_count()
 
     def _version(self) -> int:
         assert self._conn is not None
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _change_count(self) -> int | None:
+        """The `change_count` row's count (0 before the first counted write); None when it
+        cannot be read (a database from before the table: every commit is then a change)."""
+        assert self._conn is not None
+        try:
+            row = self._conn.execute("SELECT n FROM change_count WHERE id = 1").fetchone()
+        except sqlite3.Error:
+            return None
+        return 0 if row is None else int(row[0])
 
     @property
     def connected(self) -> bool:
@@ -422,11 +474,16 @@ class ChangeWatcher:
             return None
         try:
             now = self._version()
+            if now == self._last:
+                return set()
+            count = self._change_count()
         except sqlite3.Error:
             return set()
-        changed = now != self._last
         self._last = now
-        return None if changed else set()
+        if count is not None and count == self._count:
+            return set()  # only heartbeats and drafts were committed
+        self._count = count
+        return None
 
     def changed(self) -> bool:
         return self.changes() != set()

@@ -204,7 +204,10 @@ def _check_open(db, report: CheckReport) -> None:
             report.integrity = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
         if report.integrity != ["ok"]:
             shown = "; ".join(report.integrity[:5])
-            report.problems.append(f"完整性检查发现问题 (integrity_check): {shown}")
+            # Said as damage whether or not the counts below still read: which pages a
+            # failing disk hit decides that, not how bad it is.
+            report.problems.append(f"数据库文件已损坏, 完整性检查发现问题 (integrity_check): {shown}。"
+                                   "请用最近的备份恢复 (见 README: Backups)。")
     report.revision = current_revision(db)
     tables = set(inspect(db.engine).get_table_names())
     if report.revision is None and not tables - {"alembic_version"}:

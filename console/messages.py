@@ -16,3 +16,13 @@ class DataChanged(Message):
 
     def touches(self, case_id: int | None) -> bool:
         return self.case_ids is None or case_id in self.case_ids
+
+
+class PresenceChanged(Message):
+    """What this console knows of the other running consoles changed (who has which case
+    open, who is typing; console/presence.py). Sent to every screen, separately from
+    DataChanged: nothing needs reloading from the database for it."""
+
+    def __init__(self, team) -> None:  # noqa: ANN001 - console.presence.Team
+        super().__init__()
+        self.team = team

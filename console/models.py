@@ -340,3 +340,34 @@ class LibraryFile(SQLModel, table=True):
     agent: str = Field(max_length=64)
     at: datetime = _utc()
     note: str = Field(default="", max_length=200)  # what the change was: 推送, 审核通过 refund.x …
+
+
+class Presence(SQLModel, table=True):
+    """One running console: whose it is, which screen and case it shows, whether its agent
+    is typing, when it last said so (console/presence.py). Its console writes the row every
+    few seconds and deletes it when it closes; one that vanished (killed, crashed, its
+    network gone) leaves its row behind, which every reader ignores once it is older than
+    `presence.STALE_SECONDS`, and the next console to start deletes. `case_id` has no
+    foreign key: it is a pointer for the other desks, never part of the case's record."""
+
+    __tablename__ = "presence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    console: str = Field(max_length=32, unique=True)  # a random id per running console
+    agent: str = Field(max_length=64)
+    screen: str = Field(default="", max_length=32)
+    case_id: int | None = None
+    typing: bool = False
+    seen_at: datetime = _utc()
+
+
+class ChangeCount(SQLModel, table=True):
+    """SQLite only: one row, counted up by every write transaction the other consoles should
+    hear of (console/db.py). SQLite's `data_version` moves at any commit, a heartbeat or an
+    autosaved draft too; the watcher reads this count to tell those from a real change. On
+    PostgreSQL the NOTIFY does that job and the table stays empty."""
+
+    __tablename__ = "change_count"
+
+    id: int | None = Field(default=None, primary_key=True)
+    n: int = 0

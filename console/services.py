@@ -16,6 +16,7 @@ from console.handover import Handovers
 from console.home import Home, default_home
 from console.libraries import ReplyBook, SopTrees
 from console.notes import Notes
+from console.presence import PresenceStore
 from console.queue import QueueReader
 from console.registers import Registers
 from console.replies import Replies
@@ -40,6 +41,7 @@ class Services:
     # Where the SOP trees, replies, forbidden list and deadline rules come from: the shop
     # folder's files, or the team's library in the database (console/team_library.py).
     library: FolderSource
+    presence: PresenceStore  # which consoles run, where, typing or not (heartbeats)
 
     def as_agent(self, agent: str) -> None:
         """The agent is known (named at first start): "mine" in the queue means theirs."""
@@ -70,6 +72,7 @@ def build_services(db: Database, policy: Policy, clock: Clock | None = None, hom
         sop=SopTrees(library, policy),
         replies=ReplyBook(library, db, clock),
         library=library,
+        presence=PresenceStore(db, clock),
     )
 
 

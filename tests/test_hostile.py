@@ -24,6 +24,7 @@ from console.intake import (
     validate_draft,
 )
 from console.notes import Notes
+from console.presence import PresenceStore
 from console.registers import Registers
 from tests.conftest import T0
 from tests.ui_helpers import make_app, settle
@@ -102,6 +103,9 @@ def hostile_db(db, policy, clock, cases):
     cases.ensure_agent("老陈")
     cases.claim(handover_to_me.id, "老陈")
     Handovers(cases).hand_over("老陈", "小王", HOSTILE, {handover_to_me.id: "小王"})
+    # The hostile colleague's console is running, typing in the case: 在班, the queue's
+    # 谁在看 and the case screen's presence line all draw the name.
+    PresenceStore(db, clock).beat("hostile-desk", HOSTILE_AGENT, "CaseScreen", case.id, typing=True)
     return case
 
 

@@ -192,3 +192,42 @@ def test_kill_9_while_typing_is_put_back_on_the_next_start(console):
     wait_for(lambda: again.journal_text() == "", 10, "the replayed journal to be emptied")
     again.press(b"\x11")  # Ctrl+Q
     assert again.end() == 0
+
+
+def _presence_rows(c: Console) -> list[tuple[str, str]]:
+    with sqlite3.connect(c.db_file) as con:
+        try:
+            return con.execute("select console, agent from presence").fetchall()
+        except sqlite3.OperationalError:  # not migrated yet
+            return []
+
+
+def test_kill_9_leaves_a_presence_row_that_expires_by_age_and_ctrl_q_removes_its_own(console):
+    from datetime import UTC, datetime, timedelta
+
+    from console.clock import FrozenClock, SystemClock
+    from console.db import open_database, resolve_url
+    from console.presence import STALE_SECONDS, PresenceStore
+
+    c = console()
+    _queue_up(c)
+    killed = wait_for(lambda: _presence_rows(c), 30, "the console's first heartbeat")
+    c.proc.kill()  # SIGKILL: nothing runs, so nothing deletes the row
+    assert c.end() == -signal.SIGKILL
+    assert _presence_rows(c) == killed
+    db = open_database(resolve_url(str(c.db_file)))
+    try:
+        # Every other console still sees it for a while, and none at all once it is stale.
+        assert PresenceStore(db, SystemClock()).others("another").online() == [AGENT]
+        later = FrozenClock(datetime.now(UTC) + timedelta(seconds=STALE_SECONDS + 1))
+        assert PresenceStore(db, later).others("another").seen == ()
+    finally:
+        db.dispose()
+
+    again = console()
+    _queue_up(again)
+    wait_for(lambda: set(_presence_rows(again)) - set(killed), 30, "the second console's heartbeat")
+    again.press(b"\x11")  # Ctrl+Q: its own row goes as it closes
+    assert again.end() == 0
+    # (The killed console's row stays until it is stale, and then the next start sweeps it.)
+    assert set(_presence_rows(again)) <= set(killed)

@@ -172,3 +172,46 @@ def test_narrow_snapshot(snap_compare, db, policy, clock, cases, screen, size):
         await screen(pilot, app, case)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def _colleagues(db, clock, app, case):
+    """Other consoles on the same database: 小李 typing in `case`, 阿珍 typing and 欧阳娜娜
+    (a name too long for the column) looking at the next rows."""
+    from console.presence import PresenceStore
+    from console.queue import QueueFilter
+
+    first = [r.id for r in app.reader.page(QueueFilter(), T0, 0, 4) if r.id != case.id]
+    store = PresenceStore(db, clock)
+    store.beat("desk-li", "小李", "CaseScreen", case.id, typing=True)
+    store.beat("desk-zhen", "阿珍", "WizardScreen", first[0], typing=True)
+    store.beat("desk-na", "欧阳娜娜", "CaseScreen", first[0], typing=False)
+    store.beat("desk-na2", "欧阳娜娜", "CaseScreen", first[1], typing=False)
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["130x34", "80x24"])
+def test_presence_queue_snapshot(snap_compare, db, policy, clock, cases, size):
+    """谁在看: who else has a case open (✎ typing, +N more); at 80 columns the column gives
+    way and ✎ moves into the marks; 在班 lists every running console."""
+    app, case = _app(db, policy, clock, cases)
+    _colleagues(db, clock, app, case)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("down", "down")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_presence_case_snapshot(snap_compare, db, policy, clock, cases):
+    """Opening a case someone is typing in: the line under the title and the status line."""
+    app, case = _app(db, policy, clock, cases)
+    _colleagues(db, clock, app, case)
+
+    async def run_before(pilot):
+        from console.screens.case import CaseScreen
+
+        await settle(pilot)
+        app.push_screen(CaseScreen(case.id))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

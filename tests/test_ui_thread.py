@@ -65,3 +65,37 @@ async def test_reads_asked_again_while_one_runs_run_once_more_and_all_deliver(db
         app.read(job(5), delivered.append, key="burst")  # nothing under way: runs at once
         await settle(pilot)
         assert delivered == [0, 4, 5]
+
+
+async def test_presence_beats_and_reads_in_workers(db, policy, clock, cases):
+    """The heartbeat (on start, on every screen change, on typing, every few seconds), the
+    read of the other consoles, the marks they paint and the row's removal on exit: none of
+    it runs SQL on the UI thread."""
+    import asyncio
+
+    from console.presence import PresenceStore
+
+    case = cases.create(CaseDraft(buyer_id="阿狸", kind="refund"), "小王")
+    PresenceStore(db, clock).beat("desk-2", "小李", "CaseScreen", case.id, typing=True)
+    app = make_app(db, policy, clock)
+    with UIThreadSQL(db) as sql:
+        async with app.run_test(size=SIZE) as pilot:
+            sql.armed = True
+            await settle(pilot)
+            for key in ("enter", "n", "a", "b", "escape", "escape", "enter", "escape"):
+                await pilot.press(key)
+                await settle(pilot)
+                await asyncio.sleep(0.35)  # past the beats' minimum gap now and then
+                app.tick()
+                await settle(pilot)
+            for _ in range(3):  # a periodic read or two
+                await asyncio.sleep(1.0)
+                app.tick()
+                await settle(pilot)
+            sql.armed = False
+            assert app.presence.reads >= 3 and app.presence.team.online() == ["小李"]
+            assert "小李✎" in app.screen.table.render_line(0).text
+            sql.armed = True
+    sql.armed = False
+    assert not sql.seen, sql.report()
+    assert PresenceStore(db, clock).others("desk-2").seen == ()  # its row went on exit

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.cases import CaseDetail, NotFoundError, allowed_statuses
-from console.messages import DataChanged
+from console.messages import DataChanged, PresenceChanged
 from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
 from console.vocab import (
@@ -30,6 +30,7 @@ from console.vocab import (
 )
 from console.widgets.keybar import KeyBar
 from console.widgets.notes_pane import NotesPane
+from console.widgets.presence_keeper import doing
 
 RECENT_EVENTS = 12
 STATE_STYLE = {"ok": "green", "warning": "bold yellow", "overdue": "bold red", "paused": "dim"}
@@ -77,6 +78,7 @@ class CaseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-title")
+        yield Static(id="case-presence")
         with Horizontal(id="case-body"):
             with VerticalScroll(id="case-right"):
                 # What burns first: the running clocks and the checklist, then the fields.
@@ -88,7 +90,30 @@ class CaseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._paint_loading()
+        self._paint_presence()
         self.load()
+
+    def on_presence_changed(self, _message: PresenceChanged) -> None:
+        self._paint_presence()
+
+    def _paint_presence(self) -> None:
+        """The line under the title: who else has this case open, who is typing in it
+        (`小李 正在处理 (写笔记)`, `阿珍 也打开了此单`); hidden when nobody."""
+        on = self.app.presence.team.on_case(self.case_id, besides=self.app.agent)
+        line = self.query_one("#case-presence", Static)
+        line.set_class(bool(on), "-shown")
+        typing = any(t for _, t, _ in on)
+        line.set_class(typing, "-typing")
+        if not on:
+            return
+        text = Text("⚠ " if typing else "", style="bold yellow")
+        for i, (agent, is_typing, screen) in enumerate(on):
+            if i:
+                text.append("  ·  ", style="dim")
+            text.append(doing(agent, is_typing, screen), style="bold yellow" if is_typing else "bold")
+        if typing:
+            text.append("  先和对方确认再动手", style="yellow")
+        line.update(text)
 
     # ---- data ------------------------------------------------------------------
 

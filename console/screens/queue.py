@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from console.db import StoreError
-from console.messages import DataChanged
+from console.messages import DataChanged, PresenceChanged
 from console.queue import PAGE, QueueCounts, QueueFilter, QueueView, describe
 from console.sla import shop_time
 from console.textsafe import inert
@@ -93,7 +94,7 @@ class QueueScreen(Screen[None]):
             self.app.notify(exc.message, markup=False, severity="error", timeout=8)
         self._refresh_counts()
         self.set_interval(5, self._refresh_counts)
-        self._paint_topbar()
+        self._show_presence()
 
     def on_screen_resume(self) -> None:
         # Coming back from a case: re-read. The first resume comes right after on_mount,
@@ -115,6 +116,16 @@ class QueueScreen(Screen[None]):
         app.read(lambda: reader.page(f, now, page_no * PAGE, PAGE),
                  lambda rows: table.set_page(generation, page_no, rows),
                  lambda _: table.page_failed(generation, page_no), owner=self)
+
+    def on_presence_changed(self, message: PresenceChanged) -> None:
+        """Who else has which case open changed: the marks and 在班, nothing re-read."""
+        self._show_presence()
+
+    def _show_presence(self) -> None:
+        presence, me = self.app.presence, self.app.agent
+        self.table.set_presence({case_id: on for case_id in presence.team.by_case
+                                 if (on := presence.team.on_case(case_id, besides=me))})
+        self._paint_topbar()
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Someone committed (this console or another): the visible rows may have moved."""
@@ -196,12 +207,25 @@ class QueueScreen(Screen[None]):
             "  数据库 ", (app.db_label, "dim"),
             "  ", (clock, "bold"),
         )
-        if self._on_shift:
-            text.append("  在班 " + "、".join(inert(name) for name in self._on_shift[:6]), style="dim")
-        if self._unread:
-            text.append(f"  未读交接 {self._unread} (按 I)", style="bold black on yellow")
+        unread = f"  未读交接 {self._unread} (按 I)" if self._unread else ""
+        crew = self._crew()
+        if crew:
+            # What fits before the unread-handover badge, which must always show.
+            room = self.size.width - text.cell_len - cell_len(unread)
+            text.append(crew_line(crew, room), style="dim")
+        if unread:
+            text.append(unread, style="bold black on yellow")
         # One fixed line: no relayout of the screen every second.
         self.query_one("#topbar", Static).update(text, layout=False)
+
+    def _crew(self) -> list[str]:
+        """Who is on shift: the agents whose console is running now (this one included),
+        once presence has been read; until then those with an open shift. A shift stays
+        open until its agent's handover, so it also lists agents long gone home."""
+        presence = self.app.presence
+        if not presence.known:
+            return self._on_shift
+        return sorted({self.app.agent, *presence.team.online()})
 
     def _paint_counts(self) -> None:
         c = self._counts
@@ -376,3 +400,17 @@ class QueueScreen(Screen[None]):
             lambda: populate(app.db, app.policy, app.now(), DEMO_CASES, open_ratio=0.9, agent=app.agent),
             lambda n: app.notify(f"已载入 {qty(n, '条')}演示工单", markup=False),
         )
+
+
+def crew_line(crew: list[str], room: int) -> str:
+    """`  在班 小李、小王` cut to `room` cells: when it does not fit, how many in all and as
+    many of the names as fit (`  在班 4人 小李、小王、欧…`); the bare count, or nothing, when
+    even that does not fit."""
+    joined = "、".join(inert(name) for name in crew)
+    full = "  在班 " + joined
+    if cell_len(full) <= room:
+        return full
+    head = f"  在班 {len(crew)}人"
+    if cell_len(head) + 4 > room:
+        return head if cell_len(head) <= room else ""
+    return f"{head} {set_cell_size(joined, room - cell_len(head) - 2).rstrip()}…"

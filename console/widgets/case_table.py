@@ -45,8 +45,11 @@ COLUMNS: list[tuple[str, int]] = [
     ("类型", 8),
     ("状态", 6),
     ("处理人", 8),
+    ("谁在看", 7),  # another agent with the case open now: 小李, typing: 小李✎, more: 小李✎+1
     ("时长", 5),
 ]
+PRESENCE_COLUMN = 8
+TYPING_MARK = "✎"  # one cell wide (East Asian Width N)
 GAP = 1
 MIN_BUYER = 12
 MIN_CONTRAST = 3.0  # a deadline colour on the cursor bar is lightened (darkened) to at least this
@@ -61,7 +64,8 @@ def fit(text: str, width: int) -> str:
 
 
 # When the table is narrow (the notes pane is open), these columns go first, in this order.
-DROP_ORDER = (8, 2, 7)  # 时长, 时限, 处理人
+# Without 谁在看 the marks column still shows ✎ for a case another agent is typing in.
+DROP_ORDER = (9, 2, 8, 7)  # 时长, 时限, 谁在看, 处理人
 
 
 def column_widths(total: int) -> list[int]:
@@ -76,6 +80,20 @@ def column_widths(total: int) -> list[int]:
             break
     widths[3] = min(MAX_BUYER, max(MIN_BUYER, total - fixed))
     return widths
+
+
+def presence_cell(present: tuple[tuple[str, bool, str], ...], width: int) -> str:
+    """The 谁在看 cell: the first agent (typing ones come first) with ✎ when typing and +N
+    for the others, cut to `width` cells without losing the marks; "" for nobody."""
+    if not present:
+        return ""
+    name, typing, _screen = present[0]
+    suffix = (TYPING_MARK if typing else "") + (f"+{len(present) - 1}" if len(present) > 1 else "")
+    name = inert(name)
+    room = max(1, width - cell_len(suffix))
+    if cell_len(name) > room:
+        name = set_cell_size(name, room - 1).rstrip() + "…"
+    return name + suffix
 
 
 def header_line(total: int) -> str:
@@ -165,8 +183,10 @@ class CaseTable(ScrollView, can_focus=True):
         self._asked: set[int] = set()
         self._holding = False  # a reload is on its way: do not ask for pages of the old data
         self.generation = 0
-        self._static: dict[tuple[int, int, int, bool, int], list[Segment]] = {}
+        self._static: dict[tuple, list[Segment]] = {}
         self._strips: dict[tuple, Strip] = {}
+        # Other agents with a case open now, by case (console/presence.py Team.on_case).
+        self._present: dict[int, tuple[tuple[str, bool, str], ...]] = {}
         self._styles: dict[str, Style] = {}
         self._readable: dict[str, Color | None] = {}
         # What each screen line showed in its countdown column at the last paint.
@@ -193,6 +213,12 @@ class CaseTable(ScrollView, can_focus=True):
             self._scroll_cursor_visible()
             self.post_message(self.Highlighted(self.current))
         self.refresh()
+
+    def set_presence(self, present: dict[int, tuple[tuple[str, bool, str], ...]]) -> None:
+        """Who else has which case open now: repaint the visible rows if that changed."""
+        if present != self._present:
+            self._present = present
+            self.refresh()
 
     def hold(self) -> None:
         """The data is about to be replaced (a filter changed): keep showing what is there,
@@ -345,16 +371,17 @@ class CaseTable(ScrollView, can_focus=True):
         # A scroll by one row redraws every line; all but one were drawn a moment ago.
         now = self._now()
         countdown, state = _countdown(row, now)
-        key = (row.id, row.version, width, cursor, countdown, state, int(now.timestamp()) // 60)
+        present = self._present.get(row.id, ())
+        key = (row.id, row.version, width, cursor, countdown, state, int(now.timestamp()) // 60, present)
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) > 500:
                 self._strips.clear()
-            strip = self._strips[key] = self._build_strip(row, cursor, width, now, countdown, state)
+            strip = self._strips[key] = self._build_strip(row, cursor, width, now, countdown, state, present)
         return strip
 
     def _build_strip(self, row: QueueRow, cursor: bool, width: int, now: datetime, countdown: str,
-                     state: str) -> Strip:
+                     state: str, present: tuple[tuple[str, bool, str], ...]) -> Strip:
         widths = column_widths(width)
         base = self._style("base")
         marks = (
@@ -362,6 +389,8 @@ class CaseTable(ScrollView, can_focus=True):
             + ESCALATION_MARK.get(row.escalated_to or "", "")
             + ("退" if row.refund_status in REFUND_ACTIVE else "")
             + ("介" if row.platform_intervened else "")
+            # Too narrow for 谁在看: another agent typing in it still shows.
+            + (TYPING_MARK if not widths[PRESENCE_COLUMN] and any(t for _, t, _ in present) else "")
         )
         gap = Segment(" " * GAP, base)
         mark_style = self._style("urgent") if row.urgent else base + self._style("warning")
@@ -381,12 +410,12 @@ class CaseTable(ScrollView, can_focus=True):
             gap,
         ]
         # Age moves by the minute, so the cache key does too.
-        key = (row.id, row.version, width, cursor, int(now.timestamp()) // 60)
+        key = (row.id, row.version, width, cursor, int(now.timestamp()) // 60, present)
         static = self._static.get(key)
         if static is None:
             if len(self._static) > 2000:
                 self._static.clear()
-            static = self._static_segments(row, widths, now, base)
+            static = self._static_segments(row, widths, now, base, present)
             if cursor:
                 static = list(Segment.apply_style(static, post_style=self._cursor("bar")))
             self._static[key] = static
@@ -418,8 +447,10 @@ class CaseTable(ScrollView, can_focus=True):
             )
         return style + self._cursor("bg") + Style(color=color)
 
-    def _static_segments(self, row: QueueRow, widths: list[int], now: datetime, base: Style) -> list[Segment]:
+    def _static_segments(self, row: QueueRow, widths: list[int], now: datetime, base: Style,
+                         present: tuple[tuple[str, bool, str], ...]) -> list[Segment]:
         dim = base + self._style("dim")
+        typing = any(t for _, t, _ in present)
         cells = [
             (self._policy.label(row.next_due_kind), dim),
             (inert(row.buyer_id), base),
@@ -427,6 +458,7 @@ class CaseTable(ScrollView, can_focus=True):
             (label(KINDS, row.kind), base),
             (label(STATUSES, row.status), base),
             (inert(row.assignee) or "待分配", base if row.assignee else dim),
+            (presence_cell(present, widths[PRESENCE_COLUMN]), base + self._style("warning") if typing else base),
             (format_age(now - row.created_at), dim),
         ]
         out: list[Segment] = []

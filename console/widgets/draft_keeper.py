@@ -56,6 +56,9 @@ class DraftKeeper:
         self._note(body)
         self._stop()
         self._timer = self._owner.set_timer(self._delay, self._save_now)
+        presence = getattr(self._app, "presence", None)
+        if presence is not None:
+            presence.typed()  # the other desks see this agent typing here
 
     def leave(self, body: str | None = None) -> None:
         """The agent leaves the place: save what is there now, whatever happens to the screen."""
