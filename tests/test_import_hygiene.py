@@ -11,7 +11,7 @@ DOMAIN = [
     "sla", "cases", "db", "models", "queue", "intake", "clock", "demo", "textsafe", "vocab", "cli",
     "sop", "phrases", "clipboard", "registers", "notes", "handover", "wizard", "money",
     "home", "identity", "reply_drafts", "log", "dbtools", "journal", "workdays", "case_edit", "case_clocks",
-    "case_close", "case_followup", "replies", "services", "libraries", "reply_values",
+    "case_close", "case_followup", "replies", "services", "libraries", "reply_values", "outbox",
 ]
 
 
