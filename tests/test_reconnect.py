@@ -8,11 +8,14 @@ no answer is settled by asking the server (`txid_status`), never by writing it a
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select, text
+from textual.widgets import Static, TextArea
 
 from console import db as dbmod
 from console.cases import Cases, StaleError
@@ -21,8 +24,12 @@ from console.intake import CaseDraft
 from console.models import CaseEvent, Note
 from console.notes import Notes
 from console.outbox import DONE, LANDED, PARTLY, WAIT, Outbox, Waiting
+from console.widgets.link_banner import BANNER, LinkBanner
 from tests.conftest import TEAM
 from tests.pgserver import PgServer, PgUnavailable, find_bindir
+from tests.ui_helpers import make_app, settle, type_text
+
+SIZE = (140, 40)
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +295,129 @@ def test_a_waiting_status_change_behind_my_own_waiting_note_is_not_stale(db, cas
         db.count_own_bumps(False)
     with pytest.raises(StaleError):  # outside an outage the rule is the plain one
         cases.set_status(case.id, "waiting_courier", "小王", expected_version=seen + 1)
+
+
+# ---- the console, as the agent sees it -----------------------------------------------------------
+
+
+async def _until(pilot, condition, seconds: float = 20.0) -> bool:
+    """Tick the app (the poll for the server's notices) and let it work until `condition`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pilot.app.tick()
+        await pilot.pause()
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+def _banner(app) -> str:
+    banners = app.screen.query(LinkBanner)
+    return banners.first().text if banners else ""
+
+
+async def test_the_server_stops_and_starts_while_an_agent_writes_and_nothing_is_lost_or_doubled(
+        own_server, own_db, own_cases, policy, clock):
+    case = own_cases.create(CaseDraft(buyer_id="阿狸", order_no="3712345678901234567"), "小王")
+    app = make_app(own_db, policy, clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # the case
+            await settle(pilot)
+            assert _banner(app) == ""
+            await asyncio.to_thread(own_server.halt)
+            # Nobody typed anything: the lost LISTEN connection is enough to know.
+            assert await _until(pilot, lambda: BANNER in _banner(app))
+            assert any(BANNER in m.text and m.severity == "warning" for m in app.messages)
+
+            # A note while the server is down: kept (box, journal), waiting, said so.
+            await pilot.press("n")
+            await type_text(pilot, "买家同意换货")
+            await asyncio.sleep(0.8)  # the draft's autosave comes and waits too
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            area = app.screen.query_one("#notes-input", TextArea)
+            assert area.text == "买家同意换货"
+            assert "已记下,连接恢复后自动保存" in app.messages[-1].text
+            await pilot.press("ctrl+s")  # again: not a second note
+            await pilot.pause()
+            assert "正在保存" in app.messages[-1].text
+            await type_text(pilot, "再联系")
+            # A status change while the server is down, behind the waiting note.
+            await pilot.press("escape")
+            await pilot.press("s")
+            await pilot.pause()
+            await pilot.press("2")  # 等买家
+            await pilot.pause()
+            assert app.outbox.waiting(quiet=False) == 2
+            assert await _until(pilot, lambda: "未保存: " in _banner(app), 5)
+            assert "连接恢复后自动保存" in _banner(app)
+            journal = app.journal.path.read_text(encoding="utf-8")
+            assert "买家同意换货再联系" in journal  # the typing is on disk meanwhile
+            assert not [m for m in app.messages if m.severity == "error"]
+            # Quitting now would lose what waits: asked first.
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert "还有 2 项改动没保存" in str(app.screen.query_one(".dialog-title").render())
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.is_running
+
+            await asyncio.to_thread(own_server.resume)
+            assert await _until(pilot, lambda: _banner(app) == "", 30)
+            await settle(pilot)
+            assert any(m.text == "数据库已重新连接,已保存连接中断时的 2 项" for m in app.messages)
+            # Exactly once each, in the order made, and on screen.
+            assert _notes_with(own_db, "买家同意换货") == 1
+            detail = own_cases.get(case.id)
+            assert detail.case.status == "waiting_buyer" and detail.case.version == 3
+            assert [e.action for e in detail.events].count("status") == 1
+            assert app.screen.detail.case.status == "waiting_buyer"
+            shown = str(app.screen.query_one("#notes-body", Static).render())
+            assert "买家同意换货" in shown
+            assert area.text == "再联系"  # typed after the save: still there, and a draft again
+            await asyncio.sleep(0.8)
+            await settle(pilot)
+            assert Notes(own_cases).draft("小王", f"case:{case.id}") == "再联系"
+            assert not [m for m in app.messages if m.severity == "error"]
+    finally:
+        _running(own_server)
+
+
+async def test_reads_while_the_server_is_down_wait_quietly_and_fill_in_when_it_is_back(
+        own_server, own_db, own_cases, policy, clock):
+    for buyer in ("阿狸", "小熊"):
+        own_cases.create(CaseDraft(buyer_id=buyer), "小王")
+    app = make_app(own_db, policy, clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            said = len(app.messages)
+            await asyncio.to_thread(own_server.halt)
+            app.data_changed(None)  # a read that finds the server gone
+            assert await _until(pilot, lambda: BANNER in _banner(app))
+            # Everything an agent does that reads: each waits, none says an error.
+            for _ in range(3):
+                app.data_changed(None)
+                await pilot.press("enter")  # a case, read while the server is down
+                await pilot.pause()
+                await pilot.press("escape")
+                await pilot.pause()
+            await pilot.press("enter")
+            await _until(pilot, lambda: False, 1.0)
+            spell = list(app.messages)[said:]
+            assert [m.text for m in spell if m.severity == "error"] == []
+            assert sum(BANNER in m.text for m in spell) == 1  # one message for the outage
+            assert app.screen.detail is None  # still waiting for its read
+            log = app.log_file.read_text(encoding="utf-8")
+            assert " ERROR " not in log and log.count("正在重连") == 1
+
+            await asyncio.to_thread(own_server.resume)
+            assert await _until(pilot, lambda: _banner(app) == "", 30)
+            await settle(pilot)
+            assert app.screen.detail is not None  # the read that waited ran
+            assert any(m.text == "数据库已重新连接" for m in app.messages)
+    finally:
+        _running(own_server)
