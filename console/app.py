@@ -108,6 +108,7 @@ class AftersalesApp(App[None]):
         self._listening = self.watcher.connected
         self._deferred_reads: dict[object, tuple] = {}
         self._ending = threading.Event()
+        self._asking_to_quit = False
         self._outage_said: list[StatusMessage] = []  # what was said about it, to clear when back
         self.link_signal: Signal[LinkState] = Signal(self, "link")
         self.tick_seconds = tick_seconds
@@ -642,13 +643,20 @@ class AftersalesApp(App[None]):
         from console.screens.dialogs import ConfirmDialog
 
         waiting = self.outbox.waiting(quiet=False)
-        if not waiting or isinstance(self.screen, ConfirmDialog):
-            self.exit()
+        if not waiting or self._asking_to_quit:
+            self.exit()  # Ctrl+Q twice: the agent means it
             return
+
+        def answered(yes: bool) -> None:
+            self._asking_to_quit = False
+            if yes:
+                self.exit()
+
+        self._asking_to_quit = True
         self.push_screen(ConfirmDialog(
             f"数据库连接中断,还有 {waiting} 项改动没保存。现在退出,这些改动就丢了"
             "(正在写的文字在草稿里,下次打开还在)。仍要退出吗?",
-            yes="退出", no="不退出,等连接恢复"), lambda yes: yes and self.exit())
+            yes="退出", no="不退出,等连接恢复"), answered)
 
     # ---- database reads off the event loop ---------------------------------------
 

@@ -421,3 +421,32 @@ async def test_reads_while_the_server_is_down_wait_quietly_and_fill_in_when_it_i
             assert any(m.text == "数据库已重新连接" for m in app.messages)
     finally:
         _running(own_server)
+
+
+async def test_a_write_that_finds_the_server_gone_waits_and_lands_once(own_server, own_db, own_cases, policy,
+                                                                        clock):
+    """Nothing has noticed the server go yet (no poll since): the claim's own worker finds it
+    gone. It is not refused: it waits, the banner comes, and it lands once when it is back."""
+    case = own_cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(own_db, policy, clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await asyncio.to_thread(own_server.halt)
+            assert app.link_up  # not known yet
+            await pilot.press("m")  # 接手
+            assert await _until(pilot, lambda: "未保存: 1 项" in _banner(app), 10)
+            assert "已记下,连接恢复后自动保存" in app.messages[-1].text
+            assert not [m for m in app.messages if m.severity == "error"]
+            await asyncio.to_thread(own_server.resume)
+            assert await _until(pilot, lambda: _banner(app) == "", 30)
+            await settle(pilot)
+            detail = own_cases.get(case.id)
+            assert detail.case.assignee == "小王"
+            assert [e.action for e in detail.events].count("assigned") == 1
+            assert app.screen.detail.case.assignee == "小王"
+            assert any(m.text == "数据库已重新连接,已保存连接中断时的 1 项" for m in app.messages)
+    finally:
+        _running(own_server)
