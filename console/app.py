@@ -305,7 +305,10 @@ class AftersalesApp(App[None]):
 
     def flush_drafts(self) -> tuple[int, int]:
         """Save every draft with changes the database does not have, here and now:
-        (saved, not saved; those stay in the journal for the next start)."""
+        (saved, not saved; those stay in the journal for the next start). Only on the way
+        out: nothing waits for a database server that is gone from here on."""
+        self._ending.set()
+        self.db.stop_waiting()
         saved = lost = 0
         for keeper in list(self.draft_keepers):
             try:
@@ -637,6 +640,14 @@ class AftersalesApp(App[None]):
     def _read_lost(self, job, done, failed, owner, key) -> None:
         self._defer_read(job, done, failed, owner, key)
         self._link_lost()
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        """Closing: from now on nothing waits for the database server (the reconnect worker
+        stops, a save settling an unanswered COMMIT gives up), so the drafts' last saves, which
+        fall back to the journal, and the exit itself never hang on a server that is gone."""
+        self._ending.set()
+        self.db.stop_waiting()
+        super().exit(result, return_code, message)
 
     async def action_quit(self) -> None:
         """Ctrl+Q. With changes still waiting for the server, ask first: they are only in memory."""
