@@ -889,9 +889,17 @@ def inspect_file(path: Path) -> FileSchema:
     if head != SQLITE_MAGIC:
         raise StoreError(f"{path} 不是 SQLite 数据库文件,没有打开也没有改动它。"
                          "请检查 --db 的路径 (not a SQLite database)。")
-    found = _read_schema(path, immutable=True)
     wal = path.with_name(path.name + "-wal")
-    if not found.tables and wal.exists() and wal.stat().st_size > 0:
+    pending = wal.exists() and wal.stat().st_size > 0
+    try:
+        found = _read_schema(path, immutable=True)
+    except StoreError:
+        # Read while ignoring the write-ahead log, a file a killed console left mid-way
+        # can look damaged; read with the log before saying so.
+        if not pending:
+            raise
+        found = _read_schema(path, immutable=False)
+    if not found.tables and pending:
         found = _read_schema(path, immutable=False)
     others = found.tables - {"alembic_version"}
     if "alembic_version" not in found.tables:
