@@ -30,9 +30,11 @@ from console.db import StoreError, display_url
 from console.journal import JOURNAL_DIR, Journal, journal_file
 from console.log import exc_info, log_cause
 from console.log import setup as setup_log
+from console.outbox import BACKOFF_S, DONE, FAILED, LANDED, PARTLY, WAIT, Attempt, Outbox, Waiting
 from console.services import Services
 from console.terminal import InertControls, use_paste_safe_parser
 from console.widgets.keybar import StatusMessage
+from console.widgets.link_banner import BANNER, LinkState
 from console.widgets.presence_keeper import PresenceKeeper
 
 T = TypeVar("T")
@@ -47,6 +49,9 @@ EXIT_GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.1
 # How long notices arriving together are gathered into one DataChanged.
 NOTICE_GATHER_SECONDS = 0.03
+# Reads asked for while the server is out of reach, kept to run when it is back (the newest
+# of each key; unkeyed ones up to this many).
+MAX_DEFERRED_READS = 500
 
 log = logging.getLogger("console.app")
 
@@ -107,6 +112,16 @@ class AftersalesApp(App[None]):
         self._reads: dict[str, bool] = {}  # keys of the reads under way (see read())
         self._read_next: dict[str, tuple] = {}  # by key: the newest ask waiting for its turn
         self._read_failing = False
+        # The database server out of reach (PostgreSQL): writes wait in the outbox, reads
+        # wait in `_deferred_reads`, a banner says so, a worker reconnects (console/outbox.py).
+        self.outbox = Outbox(self.db)
+        self._reconnecting = False
+        self._listening = self.watcher.connected
+        self._deferred_reads: dict[object, tuple] = {}
+        self._ending = threading.Event()
+        self._asking_to_quit = False
+        self._outage_said: list[StatusMessage] = []  # what was said about it, to clear when back
+        self.link_signal: Signal[LinkState] = Signal(self, "link")
         self.tick_seconds = tick_seconds
         self.offer_demo = offer_demo
         self.db_label = _db_label(self.db.url)
@@ -309,7 +324,10 @@ class AftersalesApp(App[None]):
 
     def flush_drafts(self) -> tuple[int, int]:
         """Save every draft with changes the database does not have, here and now:
-        (saved, not saved; those stay in the journal for the next start)."""
+        (saved, not saved; those stay in the journal for the next start). Only on the way
+        out: nothing waits for a database server that is gone from here on."""
+        self._ending.set()
+        self.db.stop_waiting()
         saved = lost = 0
         for keeper in list(self.draft_keepers):
             try:
@@ -516,10 +534,15 @@ class AftersalesApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - the next poll tries again
             log.warning("change poll failed: %r", exc)
             changes = set()
-        self._call_soon(self._polled, changes)
+        self._call_soon(self._polled, changes, self.watcher.connected)
 
-    def _polled(self, changes: set[int] | None) -> None:
+    def _polled(self, changes: set[int] | None, listening: bool = True) -> None:
         self._polling = False
+        was, self._listening = self._listening, listening
+        if was and not listening:
+            # The server's notices stopped coming (PostgreSQL: the LISTEN connection dropped,
+            # usually the first to know that the server went away, even while nobody types).
+            self._link_lost()
         if changes is None or changes:
             self.data_changed(None if changes is None else frozenset(changes))
         if self.watcher.pushes and self.tick_seconds and self.is_running:
@@ -577,6 +600,151 @@ class AftersalesApp(App[None]):
         except RuntimeError:
             pass  # the app has already stopped
 
+    # ---- the database server out of reach, and back ------------------------------------
+
+    @property
+    def link_up(self) -> bool:
+        """The database can be reached (as far as the console knows): False from a lost
+        connection until it has reconnected and written every write that waited."""
+        return self.outbox.up and not self._reconnecting
+
+    @property
+    def link_state(self) -> LinkState:
+        return LinkState(down=not self.link_up, waiting=self.outbox.waiting())
+
+    def _paint_link(self) -> None:
+        self.link_signal.publish(self.link_state)
+
+    def _link_lost(self) -> None:
+        """A read, a write or the LISTEN connection found the server out of reach: from now
+        on writes wait and reads are kept for later, the banner says so (one message per
+        outage, not one per failure), and a worker reconnects."""
+        if self._ending.is_set():
+            return
+        self.outbox.mark_down()
+        if not self._reconnecting:
+            self._reconnecting = True
+            # A status change that waited behind this console's own waiting note on the same
+            # case is not refused as stale when it lands (see Database.count_own_bumps).
+            self.db.count_own_bumps(True)
+            log.warning("和数据库服务器 %s 的连接中断, 正在重连", display_url(self.db.url))
+            self.notify(f"{BANNER} 您输入的内容不会丢失,改动会在连接恢复后自动保存。", markup=False,
+                        severity="warning", timeout=10)
+            self._outage_said = [self.messages[-1]]
+            self._reconnect_worker()
+        self._paint_link()
+
+    @work(thread=True, exit_on_error=False, group="reconnect")
+    def _reconnect_worker(self) -> None:
+        """Until the server answers: wait (BACKOFF_S), drop the pool's dead connections, try.
+        Then write what waited, oldest first, one at a time; the server gone again meanwhile,
+        and the rest waits for the next round. Never on the UI thread."""
+        tries = saved = 0
+        while not self._ending.is_set():
+            self._ending.wait(BACKOFF_S[min(tries, len(BACKOFF_S) - 1)])
+            tries += 1
+            if self._ending.is_set():
+                return
+            self.db.dispose()  # a pooled connection from before the loss is dead
+            if not self.db.ping():
+                continue
+            # Listening again before the screens re-read, so no change slips between.
+            self.watcher.kick()
+            self._wait_for(lambda: self.watcher.connected, 3.0)
+            # A write still on its way (its COMMIT being settled) goes first, in its place.
+            self._wait_for(lambda: self.outbox.running() == 0, 60.0)
+            self._call_soon(self._clear_outage_status)
+            while (write := self.outbox.next()) is not None:
+                attempt = self.outbox.attempt(write)
+                if attempt.outcome == WAIT:
+                    self.outbox.hold(write)
+                    break
+                saved += attempt.outcome != FAILED and not write.quiet
+                self._call_soon(self._write_tried, write, attempt)
+            if write is None:
+                self._call_soon(self._reconnected, saved)
+                return
+            self._call_soon(self._paint_link)
+
+    def _clear_outage_status(self) -> None:
+        """The server answers again: "reconnecting…" and "kept, saved when back" on the status
+        line are no longer true (what lands next, and the reconnect, are said instead)."""
+        shown = self.status
+        if shown is not None and any(shown.text.startswith(m.text) for m in self._outage_said):
+            self._show_status(None)
+        self._outage_said = []
+
+    def _wait_for(self, condition: Callable[[], bool], seconds: float) -> bool:
+        for _ in range(int(seconds / 0.05)):
+            if condition() or self._ending.is_set():
+                break
+            self._ending.wait(0.05)
+        return condition()
+
+    def _reconnected(self, saved: int) -> None:
+        self._reconnecting = False
+        if not self.outbox.up:  # lost again before this got here
+            self._link_lost()
+            return
+        self._listening = self.watcher.connected
+        self.db.count_own_bumps(False)
+        log.info("和数据库服务器 %s 的连接已恢复%s", display_url(self.db.url),
+                 f", 补存了 {saved} 项" if saved else "")
+        self._clear_outage_status()
+        self.notify("数据库已重新连接" + (f",已保存连接中断时的 {saved} 项" if saved else ""), markup=False)
+        self._paint_link()
+        deferred, self._deferred_reads = self._deferred_reads, {}
+        for job, done, failed, owner, key in deferred.values():
+            if owner is None or (owner.is_attached and owner.is_running):
+                self.read(job, done, failed, owner=owner, key=key)
+        # What other consoles changed meanwhile was never told here: every screen re-reads.
+        self.data_changed(None)
+
+    def _defer_read(self, job, done, failed, owner, key) -> None:
+        self._deferred_reads.pop(key, None)
+        self._deferred_reads[key if key is not None else object()] = (job, done, failed, owner, key)
+        while len(self._deferred_reads) > MAX_DEFERRED_READS:
+            del self._deferred_reads[next(iter(self._deferred_reads))]
+
+    def _read_lost(self, job, done, failed, owner, key) -> None:
+        if key is not None:
+            # This key's read is no longer under way: it, or the newer ask that waited for
+            # it, runs once the server is back.
+            self._reads.pop(key, None)
+            queued = self._read_next.pop(key, None)
+            if queued is not None:
+                job, done, failed, owner = queued
+        self._defer_read(job, done, failed, owner, key)
+        self._link_lost()
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        """Closing: from now on nothing waits for the database server (the reconnect worker
+        stops, a save settling an unanswered COMMIT gives up), so the drafts' last saves, which
+        fall back to the journal, and the exit itself never hang on a server that is gone."""
+        self._ending.set()
+        self.db.stop_waiting()
+        super().exit(result, return_code, message)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q. With changes still waiting for the server, ask first: they are only in memory."""
+        from console.screens.dialogs import ConfirmDialog
+
+        waiting = self.outbox.waiting(quiet=False)
+        if not waiting or self._asking_to_quit:
+            self.exit()  # Ctrl+Q twice: the agent means it
+            return
+
+        def answered(yes: bool) -> None:
+            self._asking_to_quit = False
+            if yes:
+                self.exit()
+
+        self._asking_to_quit = True
+        self.push_screen(ConfirmDialog(
+            f"数据库连接中断,还有 {waiting} 项改动没保存。现在退出,这些改动就丢了"
+            "(正在写的文字在草稿里,下次打开还在)。仍要退出吗?",
+            yes="退出", no="不退出,等连接恢复"), answered)
+
     # ---- database reads off the event loop ---------------------------------------
 
     def read(
@@ -595,7 +763,12 @@ class AftersalesApp(App[None]):
         between are dropped): a burst of other desks' changes costs two reads, not one
         per change, and a result is always delivered, so a steady stream of changes never
         starves the screen. A failure is said on the status line (once per spell of
-        failures) and passed to `failed`."""
+        failures) and passed to `failed`. While the database server is out of reach a read
+        waits (the newest of each key) and runs once the console has reconnected; the
+        banner says why nothing arrives."""
+        if not self.link_up:
+            self._defer_read(job, done, failed, owner, key)
+            return
         if key is not None:
             if key in self._reads:
                 self._read_next[key] = (job, done, failed, owner)
@@ -624,13 +797,17 @@ class AftersalesApp(App[None]):
         def run() -> None:
             try:
                 result = job()
-            except StoreError as exc:
-                log_cause(log, exc, "读取没有成功")
-                self._call_soon(finish, None, exc.message)
-                return
             except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
-                log.error("读取时出现意外错误", exc_info=exc_info(exc))
-                self._call_soon(finish, None, f"读取失败: {exc}")
+                if self.db.lost(exc):
+                    # Not an error to show: the read runs again once the server is back.
+                    self.outbox.mark_down()
+                    self._call_soon(self._read_lost, job, done, failed, owner, key)
+                elif isinstance(exc, StoreError):
+                    log_cause(log, exc, "读取没有成功")
+                    self._call_soon(finish, None, exc.message)
+                else:
+                    log.error("读取时出现意外错误", exc_info=exc_info(exc))
+                    self._call_soon(finish, None, f"读取失败: {exc}")
                 return
             self._call_soon(finish, result, None)
 
@@ -643,36 +820,92 @@ class AftersalesApp(App[None]):
         job: Callable[[], T],
         done: Callable[[T], Any] | None = None,
         failed: Callable[[str], Any] | None = None,
+        *,
+        key: str | None = None,
+        quiet: bool = False,
     ) -> None:
-        """Run a write in a worker thread; report success or a clear message back on the UI thread."""
-        self._write_worker(job, done, failed)
+        """Run a write in a worker thread; report success or a clear message back on the UI
+        thread. While the database server is out of reach the write waits in the outbox, in
+        order, and is written (then `done` called) once the console has reconnected; the
+        agent is told it waits, not that it failed. `key`: a newer waiting write with the
+        same key replaces this one (a draft's newest text). `quiet`: a draft's save, said
+        nowhere and reloading nothing."""
+        write = Waiting(job, done, failed, key=key, quiet=quiet)
+        if self.outbox.admit(write):
+            self._write_worker(write)
+            return
+        self._waits(write)
 
     @work(thread=True, exit_on_error=False, group="writes")
-    def _write_worker(self, job, done, failed) -> None:
+    def _write_worker(self, write: Waiting) -> None:
+        attempt = Attempt(WAIT)
         try:
-            result = job()
-        except StoreError as exc:
-            self.log.error(f"write failed: {exc.cause or exc!r}")
-            log_cause(log, exc, "保存没有成功")  # the message itself is logged as it is shown
-            self.call_from_thread(self._write_failed, exc.message, failed)
-            return
-        except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
-            self.log.error(f"write failed: {exc!r}")
-            log.error("保存时出现意外错误", exc_info=exc_info(exc))
-            self.call_from_thread(self._write_failed, f"操作失败: {exc}", failed)
-            return
-        self.call_from_thread(self._write_done, result, done)
+            attempt = self.outbox.attempt(write)
+            if attempt.outcome == WAIT:
+                self.outbox.hold(write)
+        finally:
+            self.outbox.finished()
+        self._call_soon(self._write_tried, write, attempt)
 
-    def _write_done(self, result, done) -> None:
+    def _waits(self, write: Waiting) -> None:
+        """A write is waiting for the server: the banner counts it, and the agent reads once
+        that it is kept (drafts are counted, not said)."""
+        if not write.quiet:
+            self.notify(f"已记下,连接恢复后自动保存 (未保存: {self.outbox.waiting()} 项)", markup=False,
+                        severity="warning")
+            self._outage_said.append(self.messages[-1])
+        self._paint_link()
+
+    def _write_tried(self, write: Waiting, attempt: Attempt) -> None:
+        outcome = attempt.outcome
+        if outcome == WAIT:
+            self._link_lost()
+            if write.tries <= 1:
+                self._waits(write)
+            return
+        late = write.waited
+        if outcome == DONE:
+            self._write_done(write, attempt.result, late)
+        elif outcome == LANDED:
+            # Its COMMIT got no answer, and the server says it did commit: never written again.
+            self.notify("连接中断时的一项保存已经存上了 (没有重复保存)", markup=False)
+            self.data_changed(None)
+        elif outcome == PARTLY:
+            self.notify("已保存,但随后和数据库的连接断了: 屏幕会在连接恢复后更新", markup=False,
+                        severity="warning")
+            self.data_changed(None)
+            self._link_lost()
+        else:
+            self._write_failed(write, attempt, late)
+        if late:
+            self._paint_link()
+
+    def _write_done(self, write: Waiting, result: Any, late: bool) -> None:
         # Our own commit: every screen reloads now rather than at the next poll.
-        self.data_changed(None)
-        if done is not None:
-            done(result)
+        if not write.quiet:
+            self.data_changed(None)
+        self._callback(write.done, result, late)
 
-    def _write_failed(self, message: str, failed) -> None:
-        self.notify(message, markup=False, severity="error", timeout=8)
-        if failed is not None:
-            failed(message)
+    def _write_failed(self, write: Waiting, attempt: Attempt, late: bool) -> None:
+        error = attempt.error
+        if isinstance(error, StoreError):
+            log_cause(log, error, "保存没有成功")  # the message itself is logged as it is shown
+        if not write.quiet:
+            self.notify(attempt.message, markup=False, severity="error", timeout=8)
+        self._callback(write.failed, attempt.message, late)
+
+    def _callback(self, callback: Callable[[Any], Any] | None, value: Any, late: bool) -> None:
+        """A write's `done` or `failed`. One that waited for the server runs long after the
+        agent asked, perhaps on a screen since closed: a failure there is logged, not fatal."""
+        if callback is None:
+            return
+        if not late:
+            callback(value)
+            return
+        try:
+            callback(value)
+        except Exception as exc:  # noqa: BLE001 - what landed is in the database all the same
+            log.warning("补存后的界面更新没有成功: %r", exc, exc_info=exc_info(exc))
 
     # ---- the end: clean, or after an unexpected exception --------------------------------
 
@@ -690,6 +923,13 @@ class AftersalesApp(App[None]):
         if self.journal is not None:
             self.journal.close()
         self.presence.close()  # its row goes now; killed instead, it expires by itself
+        # No more waiting for the database server: the reconnect worker and any write
+        # settling an unanswered COMMIT give up, so the process can end.
+        self._ending.set()
+        self.db.stop_waiting()
+        dropped = self.outbox.drop_all()
+        if dropped:
+            log.warning("关闭时还有 %d 项改动在等数据库连接恢复, 没有保存 (草稿在键入日志里)", len(dropped))
         self.watcher.close()
         try:
             self.db.checkpoint()

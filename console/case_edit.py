@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from console.case_clocks import ClockEdits
 from console.case_close import CloseEdits
 from console.case_followup import FollowUpEdits
-from console.db import CHANGED_CASES, StoreError
+from console.db import BUMPED_CASES, CHANGED_CASES, StoreError
 from console.models import Agent, Case, CaseEvent, Note
 from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
@@ -77,6 +77,8 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         if bump:
             self.case.updated_at = self.now
             self.case.version += 1
+            bumped = self.session.info.setdefault(BUMPED_CASES, {})
+            bumped[self.case.id] = bumped.get(self.case.id, 0) + 1
         self._sync_next()
 
     # ---- what the case knows -----------------------------------------------------------------

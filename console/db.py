@@ -14,15 +14,21 @@ Backend tricks live here so the rest of the code runs unchanged on both:
   it). Every write transaction that changed something other consoles show sends
   `NOTIFY aftersales` with the changed case ids, just before its commit; `ChangeWatcher`
   LISTENs for them.
+- Losing the server (PostgreSQL): `connection_lost(exc)` tells a dropped or refused connection
+  from every other failure; such a StoreError carries `lost`. A write whose COMMIT was sent
+  but whose answer never came is settled by asking the server, once it is back, what became
+  of its transaction id (`txid_status`), never by writing it again (see `Database.write`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -44,6 +50,11 @@ BUSY_TIMEOUT_MS = 3000
 # same "busy" message SQLite's busy timeout gives; and how long connecting may take.
 LOCK_TIMEOUT_MS = 10000
 CONNECT_TIMEOUT_S = 5
+# A write whose COMMIT got no answer (the connection dropped while committing): how long its
+# worker keeps asking the server what became of it, between tries `RETRY_S`, before leaving
+# the question to the console's reconnect (CommitUnknown).
+SETTLE_S = 30.0
+RETRY_S = (0.5, 1, 2, 5)
 # The LISTEN/NOTIFY channel, and the largest payload PostgreSQL takes (8000 bytes).
 CHANNEL = "aftersales"
 MAX_PAYLOAD = 8000
@@ -57,6 +68,8 @@ CASE_TABLES = frozenset({"case", "case_event", "deadline", "note", "case_task", 
 QUIET_TABLES = frozenset({"note_draft", "presence"})
 # session.info / connection.info keys for what a write transaction changed.
 CHANGED_CASES = "changed_cases"
+# session.info key: how many times each case's version moved in the transaction.
+BUMPED_CASES = "bumped_cases"
 _TOUCHED = "aftersales_touched_tables"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Tables every console database has had since the first migration: a file with an
@@ -79,10 +92,56 @@ class StoreError(Exception):
         self.message = message
         self.cause = cause
         self.logged = False
+        # The connection to the database server was lost (or refused): nothing of this unit
+        # of work was committed, and trying again once the server is back is safe.
+        self.lost = False
 
 
 class NotFoundError(StoreError):
     """The case (or row) asked for does not exist."""
+
+
+class CommitUnknown(StoreError):
+    """The connection dropped while a write was committing and the server could not be asked
+    afterwards whether it committed: `Database.commit_status(xid)` answers once it is back.
+    Never try the write again before that: it may be in the database already."""
+
+    def __init__(self, xid: int, cause: BaseException | None = None) -> None:
+        super().__init__("和数据库服务器的连接在保存时断了,还不知道是否已经存上 (connection lost while "
+                         "committing)。连接恢复后会查明, 不会重复保存。", cause)
+        self.xid = xid
+        self.lost = True
+
+
+# SQLSTATEs that mean the server ended or refused the session (class 08: connection
+# exceptions; 57P01-03: admin shutdown, crash shutdown, cannot connect now (starting up)).
+_LOST_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether `exc` (a StoreError, SQLAlchemy's or psycopg's exception) means the connection
+    to the database server is gone or cannot be made: server stopped or restarting, network
+    down. Not a lock timeout, a deadlock or a refused statement, which a retry would not cure
+    by waiting for the server. psycopg's client-side failures (refused, timed out, closed)
+    carry no SQLSTATE; SQLAlchemy marks a connection it found dead `connection_invalidated`."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StoreError):
+            if exc.lost:
+                return True
+            exc = exc.cause
+        elif isinstance(exc, DBAPIError):
+            if exc.connection_invalidated:
+                return True
+            exc = exc.orig
+        else:
+            psycopg = sys.modules.get("psycopg")
+            if psycopg is None or not isinstance(exc, psycopg.OperationalError):
+                return False
+            state = exc.sqlstate
+            return state is None or state.startswith("08") or state in _LOST_STATES
+    return False
 
 
 def explain(exc: BaseException) -> str:
@@ -142,7 +201,12 @@ def fault(exc: BaseException) -> StoreError:
     """A database exception as a StoreError for the agent, the original logged with its
     traceback here, where it happened: the message alone is no use to whoever fixes it."""
     error = StoreError(explain(exc), exc)
-    log.error("数据库出错: %s", error.message, exc_info=exc_info(exc))
+    error.lost = connection_lost(exc)
+    if error.lost:
+        # Said once per outage by the console; a traceback per failed try would fill the log.
+        log.warning("数据库连接断了: %s", one_line(str(getattr(exc, "orig", exc)), 300))
+    else:
+        log.error("数据库出错: %s", error.message, exc_info=exc_info(exc))
     error.logged = True
     return error
 
@@ -217,14 +281,32 @@ class Database:
         # takes the write lock up front (a WAL read-then-write transaction fails at once if
         # another writer got in between); PostgreSQL starts counting what it changes.
         self._write_engine = self.engine.execution_options(write_lock=True)
+        # Write transactions committed by each thread (`commits_here`), and the signal that
+        # ends every wait for the server (`stop_waiting`).
+        self._local = threading.local()
+        self._stop = threading.Event()
+        # While the server is out of reach, the version bumps this console's own writes
+        # commit, per case (`count_own_bumps`); None the rest of the time.
+        self._own_bumps: dict[int, int] | None = None
+        self._own_lock = threading.Lock()
 
     def read(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work that commits on success and rolls back on any error."""
+        """A unit of work that commits on success and rolls back on any error.
+
+        PostgreSQL, when the connection drops during the COMMIT itself: the server may have
+        committed or not, and writing it again could write it twice. So the transaction's id
+        is read just before committing (`txid_current()`), and afterwards the server is asked
+        what became of it (`txid_status`, made for exactly this, PostgreSQL 10+): committed,
+        and this returns as if nothing happened; rolled back, and it is a `lost` StoreError,
+        safe to try again; no answer within SETTLE_S, CommitUnknown with the id, for the
+        console to ask once the server is back. No table of our own is needed for it. A
+        connection lost before the COMMIT was sent is plainly not committed (`lost`)."""
         session = Session(self._write_engine, expire_on_commit=False)
+        xid: int | None = None
         try:
             yield session
             session.flush()
@@ -232,7 +314,16 @@ class Database:
                 _notify(session)
             else:
                 _count_change(session)
-            session.commit()
+            if self.is_postgresql and session.in_transaction():
+                xid = session.execute(text("SELECT txid_current()")).scalar_one()
+            try:
+                session.commit()
+            except SQLAlchemyError as exc:
+                if xid is None or not connection_lost(exc):
+                    raise
+                self._settle(xid, exc)  # returns only if the server says it committed
+            self._local.commits = self.commits_here() + 1
+            self._count_bumps(session.info.get(BUMPED_CASES))
         except SQLAlchemyError as exc:
             session.rollback()
             raise fault(exc) from exc
@@ -241,6 +332,101 @@ class Database:
             raise
         finally:
             session.close()
+
+    def commits_here(self) -> int:
+        """How many write transactions this thread has committed so far: a caller compares
+        before and after a job to know whether any of it is in the database."""
+        return getattr(self._local, "commits", 0)
+
+    def count_own_bumps(self, on: bool) -> None:
+        """From an outage until every write that waited is written, count the case versions
+        this console's commits move (`own_bumps`). A write that waited was made against the
+        version its screen showed before the outage; only these bumps can have come between."""
+        with self._own_lock:
+            self._own_bumps = {} if on else None
+
+    def own_bumps(self, case_id: int) -> int:
+        """How many times this console's writes moved the case's version since the outage
+        began (0 when no outage is being counted)."""
+        with self._own_lock:
+            return (self._own_bumps or {}).get(case_id, 0)
+
+    def _count_bumps(self, bumped: dict[int, int] | None) -> None:
+        if not bumped:
+            return
+        with self._own_lock:
+            if self._own_bumps is not None:
+                for case_id, n in bumped.items():
+                    self._own_bumps[case_id] = self._own_bumps.get(case_id, 0) + n
+
+    def lost(self, exc: BaseException | None) -> bool:
+        """Whether `exc` means this database's server is out of reach (PostgreSQL only: a
+        SQLite file that cannot be opened is a problem to report, not to wait out)."""
+        return self.is_postgresql and connection_lost(exc)
+
+    def ping(self) -> bool:
+        """Whether the server answers now, on a fresh connection (pooled ones may be dead)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, DBAPIError):
+            return False
+        return True
+
+    def commit_status(self, xid: int) -> str | None:
+        """What became of transaction `xid` (from `txid_current()`): "committed", "aborted",
+        "in progress", "unknown" (an id too old for the server to remember: it ended long
+        ago, either way), or None when the server cannot be asked now."""
+        try:
+            with self.engine.connect() as conn:
+                status = conn.execute(text("SELECT txid_status(:xid)"), {"xid": xid}).scalar()
+        except (SQLAlchemyError, DBAPIError) as exc:
+            if connection_lost(exc):
+                return None
+            raise
+        return status or "unknown"
+
+    def end_orphan(self, xid: int) -> None:
+        """Transaction `xid` is still open on the server although its connection is gone from
+        here (the network dropped, the server has not noticed): end that session, which rolls
+        the transaction back and frees its locks. Only ever the session running `xid`."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE backend_xid::text = :xid"), {"xid": str(xid % 2**32)})
+                conn.commit()
+        except (SQLAlchemyError, DBAPIError) as exc:
+            log.warning("没能结束断线留下的事务 %s: %s", xid, one_line(exc, 300))
+
+    def _settle(self, xid: int, exc: BaseException) -> None:
+        """The COMMIT of transaction `xid` got no answer: wait for the server and ask. Returns
+        if it committed; raises a `lost` StoreError if it did not (safe to write again), and
+        CommitUnknown if the server cannot be asked within SETTLE_S."""
+        log.warning("保存时和数据库的连接断了 (事务 %s), 去问服务器是否已经存上: %s", xid,
+                    one_line(str(getattr(exc, "orig", exc)), 300))
+        deadline = time.monotonic() + SETTLE_S
+        for attempt in itertools.count():
+            self.engine.dispose()  # the pool's connections died with this one
+            status = self.commit_status(xid)
+            if status == "committed":
+                log.info("事务 %s 在连接断开前已经提交, 不再重写", xid)
+                return
+            if status == "aborted":
+                log.info("事务 %s 没有提交, 可以重新保存", xid)
+                error = fault(exc)
+                error.lost = True
+                raise error from exc
+            if status == "unknown":
+                raise CommitUnknown(xid, exc) from exc
+            if status == "in progress":
+                self.end_orphan(xid)
+            if time.monotonic() >= deadline or self._stop.is_set():
+                raise CommitUnknown(xid, exc) from exc
+            self._stop.wait(RETRY_S[min(attempt, len(RETRY_S) - 1)])
+
+    def stop_waiting(self) -> None:
+        """The console is closing: no more waiting for the server (`_settle` gives up)."""
+        self._stop.set()
 
     def serialize(self, session: Session, name: str) -> None:
         """Inside a write: wait until no other write transaction holds `name`, and hold it
@@ -321,7 +507,13 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 
 def pg_connect_args() -> dict:
-    return {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "aftersales"}
+    """libpq options for every connection. The keepalives and `tcp_user_timeout` find a
+    network that went silent (a cable pulled, Wi-Fi gone: no "connection refused", nothing at
+    all) within seconds rather than the operating system's minutes, so the console can say so
+    and reconnect instead of hanging a worker and the LISTEN thread on a dead socket."""
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "aftersales",
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+            "tcp_user_timeout": 15000}
 
 
 def lock_key(name: str) -> int:
@@ -469,6 +661,9 @@ class ChangeWatcher:
     # polling: SQLite's data_version is polled, so the console asks it on an interval.
     pushes = False
 
+    def kick(self) -> None:
+        """The server is back: reconnect now rather than after the current wait (PostgreSQL)."""
+
     def changes(self) -> set[int] | None:
         if self._conn is None:
             return None
@@ -526,6 +721,7 @@ class NotifyWatcher(ChangeWatcher):
         self._unknown = False
         self._up = False
         self._stop = threading.Event()
+        self._wake = threading.Event()  # ends a wait between tries early (kick, close)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="aftersales-listen", daemon=True)
         self._thread.start()
@@ -548,8 +744,12 @@ class NotifyWatcher(ChangeWatcher):
             self._cond.wait_for(lambda: self._unknown or self._ids, timeout)
         return self.changes()
 
+    def kick(self) -> None:
+        self._wake.set()
+
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(self.POLL_S * 4 + CONNECT_TIMEOUT_S)
 
     # ---- the listening thread ------------------------------------------------------------
@@ -573,7 +773,8 @@ class NotifyWatcher(ChangeWatcher):
                 if failures == 0:
                     log.warning("通知连接 %s 没有连上: %s", self._label, one_line(exc, 300))
                 self._ready.set()
-                self._stop.wait(self.BACKOFF_S[min(failures, len(self.BACKOFF_S) - 1)])
+                self._wake.wait(self.BACKOFF_S[min(failures, len(self.BACKOFF_S) - 1)])
+                self._wake.clear()
                 failures += 1
                 continue
             try:

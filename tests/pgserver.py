@@ -135,18 +135,34 @@ class PgServer:
         last: Exception | None = None
         for _ in range(3):  # a free port may be taken between choosing and binding it
             self.port = free_port()
-            options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
-                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                       " -c max_connections=300 -c log_min_messages=warning")
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60",
-                          "-o", options, "start")
+                self._pg_ctl_start()
                 break
             except PgUnavailable as exc:
                 last = exc
         else:
             raise PgUnavailable(str(last))
         self._make_template()
+
+    def _pg_ctl_start(self) -> None:
+        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
+                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                   " -c max_connections=300 -c log_min_messages=warning")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60",
+                  "-o", options, "start")
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server as an admin would (`pg_ctl stop -m fast`: every session ended,
+        open transactions rolled back), keeping its folder, for `resume` to start it again."""
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()
+            self._admin = None
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again, on the same port, with the same databases."""
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         if self._admin is not None:

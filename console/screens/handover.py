@@ -316,7 +316,8 @@ class HandoverScreen(Screen[None]):
             def done(_h) -> None:
                 self._note_draft.forget()  # the note is in the handover now
                 app.notify(f"已交接 {qty(count, '个')}工单给 {target or '待分配池'}{also}", markup=False)
-                app.pop_screen()
+                if self.is_current:  # not when it waited for the server and the agent moved on
+                    app.pop_screen()
 
             app.write(lambda: self.service.hand_over(app.agent, target, note, assignments, expected=seen), done,
                       lambda _message: self.reload())  # refused: show the cases as they are now
@@ -376,8 +377,12 @@ class HandoverInbox(Screen[None]):
 
     def action_acknowledge(self) -> None:
         app = self.app
-        app.write(lambda: app.services.handovers.acknowledge(self.handover_id, app.agent),
-                  lambda _h: (app.notify("交接已确认"), app.pop_screen()))
+        def done(_h) -> None:
+            app.notify("交接已确认")
+            if self.is_current:  # not when it waited for the server and the agent moved on
+                app.pop_screen()
+
+        app.write(lambda: app.services.handovers.acknowledge(self.handover_id, app.agent), done)
 
     def action_copy(self) -> None:
         if self.handover is not None:

@@ -363,7 +363,9 @@ class NewCaseScreen(Screen[None]):
             self._reset()
             self._forget_draft()
             app.notify(f"已创建工单 #{case.id}", markup=False)
-            app.open_case(case.id, replace=True)
+            # Saved after waiting for the database server, the agent may be elsewhere by now.
+            if self.is_current:
+                app.open_case(case.id, replace=True)
 
         def failed(message: str) -> None:
             # The form stays as it is: nothing typed is lost.

@@ -175,6 +175,8 @@ class QueueScreen(Screen[None]):
     def _refresh_counts(self) -> None:
 
         app = self.app
+        if not app.link_up:
+            return  # the database server is out of reach: re-read when it is back (DataChanged)
         try:
             counts = app.reader.counts(app.now(), total=self._open_total)
             handovers = app.services.handovers

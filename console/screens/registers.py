@@ -300,7 +300,8 @@ class RegisterForm(ModalScreen[bool]):
 
         def done(_row) -> None:
             app.notify(f"{self.reg.title} 已保存", markup=False)
-            self.dismiss(True)
+            if self.is_current:  # not when it waited for the server and the agent moved on
+                self.dismiss(True)
 
         app.write(job, done)
 

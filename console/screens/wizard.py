@@ -578,6 +578,8 @@ class WizardScreen(Screen[None]):
             # One line (the status line shows two at most); every change is in the history (h).
             app.notify("已按 SOP 记录到工单" + "".join(f";{x}" for x in applied.changes), markup=False,
                        timeout=10)
+            if not self.is_current:
+                return  # saved after waiting for the database server; the agent has moved on
             app.pop_screen()
             screen = app.screen
             # Registers the outcome filled: open a form for the rest of each row.

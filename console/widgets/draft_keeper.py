@@ -66,9 +66,7 @@ class DraftKeeper:
             self._body = body
             self._note(body)
         self._stop()
-        app, place, body, seq = self._owner.app, self._place(), self._body, self._seq
-        agent = app.agent
-        app.write(lambda: self._save(app, agent, place, body, seq))
+        self._write(self._body, self._seq)
 
     def forget(self) -> None:
         """The draft became a saved thing (a case, a note, an applied outcome): clear it."""
@@ -144,11 +142,12 @@ class DraftKeeper:
         app = self._app or self._owner.app
         agent = app.agent
 
-        def save() -> None:
-            try:
-                self._save(app, agent, place, body, seq)
-            except StoreError as exc:
-                app.call_from_thread(app.notify, f"草稿没存上: {exc.message}", markup=False, severity="warning")
+        def failed(message: str) -> None:
+            app.notify(f"草稿没存上: {message}", markup=False, severity="warning")
 
-        # The app's worker, not the owner's: a save still runs when the screen has closed.
-        app.run_worker(save, thread=True, exclusive=True, exit_on_error=False, group=f"draft:{place}")
+        # The app's write, not the owner's worker: a save still runs when the screen has
+        # closed. While the database server is out of reach it waits in the app's outbox (the
+        # newest text of this place only) and is written once the console has reconnected;
+        # the journal keeps the text meanwhile.
+        app.write(lambda: self._save(app, agent, place, body, seq), failed=failed, key=f"draft:{place}",
+                  quiet=True)

@@ -75,6 +75,11 @@ class KeyBar(Vertical):
         yield Static(id="keys")
 
     def on_mount(self) -> None:
+        from console.widgets.link_banner import LinkBanner
+
+        # The database banner across the top of this screen (hidden while all is well).
+        if not self.screen.query(LinkBanner):
+            self.screen.mount(LinkBanner())
         self.screen.bindings_updated_signal.subscribe(self, self._changed)
         status = getattr(self.app, "status_signal", None)
         if status is not None:

@@ -70,6 +70,9 @@ class NotesPane(Vertical):
         self._merging: int | None = None
         self._loaded_draft = False
         self._notes: list[Note] | None = None  # the current versions, once read
+        # A save on its way (or waiting for the database server): Ctrl+S again would write
+        # the same note twice.
+        self._saving = False
 
     @property
     def place(self) -> str:
@@ -167,6 +170,9 @@ class NotesPane(Vertical):
         if not body:
             self.app.notify("笔记是空的", severity="warning")
             return
+        if self._saving:
+            self.app.notify("这条笔记正在保存 (数据库连接中断时: 连接恢复后自动保存)", markup=False)
+            return
         app = self.app
         notes = self.notes
         editing, merging = self._editing, self._merging
@@ -184,16 +190,35 @@ class NotesPane(Vertical):
             return notes.add(self.case_id, body, app.agent, promise_at=promise_at)
 
         def done(result) -> None:
+            self._saving = False
             if isinstance(result, Refused):
                 self._refused(result)
                 return
             self._editing = self._merging = None
-            area.load_text("")
+            self._clear_saved(area, area_text)
             self.reload()
             app.notify("笔记已保存" + (",已设答应买家的时限" if promise_at else ""))
 
+        def failed(_message: str) -> None:
+            self._saving = False
+
         # On failure the text stays in the box (and in the draft): nothing is lost.
-        app.write(job, done)
+        self._saving = True
+        app.write(job, done, failed)
+
+    def _clear_saved(self, area: TextArea, saved: str) -> None:
+        """The note `saved` is in the database: take it out of the box. A save that waited
+        for the database server lands later, and what was typed after it stays."""
+        now = area.text
+        if now == saved:
+            area.load_text("")
+        elif now.startswith(saved):
+            area.load_text(now[len(saved):].lstrip("\n"))
+            area.move_cursor(area.document.end)
+        else:
+            # Changed in between: all of it stays, and is a draft again (saving the note
+            # emptied the stored one).
+            self._draft.changed(now)
 
     def _refused(self, refused: Refused) -> None:
         """The note changed since the agent loaded it: the agent's text stays (box, draft,
