@@ -112,6 +112,8 @@ class PresenceKeeper:
         if self._busy:
             return
         now = time.monotonic()
+        if self._failing and now - self._read_at < BEAT_SECONDS:
+            return  # the database is out of reach: try again every few seconds, not every tick
         since = now - self._sent_at
         beat = (state != self._sent and since >= MIN_GAP) or since >= BEAT_SECONDS
         if not beat and now - self._read_at < READ_SECONDS:
