@@ -450,3 +450,32 @@ async def test_a_write_that_finds_the_server_gone_waits_and_lands_once(own_serve
             assert any(m.text == "数据库已重新连接,已保存连接中断时的 1 项" for m in app.messages)
     finally:
         _running(own_server)
+
+
+async def test_presence_waits_out_an_outage_quietly_and_beats_again(own_server, own_db, own_cases, policy,
+                                                                    clock):
+    """Heartbeats that find the server gone say nothing to the agent, try again every few
+    seconds rather than every tick, and the console's row is back once the server is."""
+    from console.presence import PresenceStore
+
+    case = own_cases.create(CaseDraft(buyer_id="阿狸"), "小王")
+    app = make_app(own_db, policy, clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert await _until(pilot, lambda: app.presence.reads > 0)
+            said, reads = len(app.messages), app.presence.reads
+            beat, tries = app.presence.store.beat, []
+            app.presence.store.beat = lambda *a: (tries.append(a), beat(*a))
+            await asyncio.to_thread(own_server.halt)
+            await pilot.press("enter")  # a screen change: a beat that finds the server gone
+            await _until(pilot, lambda: False, 4.0)
+            assert app.presence.reads == reads
+            assert 1 <= len(tries) <= 2, tries  # not one a tick (80 ticks here)
+            assert [m.text for m in list(app.messages)[said:] if m.severity == "error"] == []
+            await asyncio.to_thread(own_server.resume)
+            assert await _until(pilot, lambda: app.presence.reads > reads, 30)
+            seen = PresenceStore(own_db, clock).others("another desk").seen
+            assert [(s.agent, s.screen, s.case_id) for s in seen] == [("小王", "CaseScreen", case.id)]
+    finally:
+        _running(own_server)

@@ -112,6 +112,8 @@ class PresenceKeeper:
         if self._busy:
             return
         now = time.monotonic()
+        if self._failing and now - self._read_at < BEAT_SECONDS:
+            return  # the database is out of reach: try again every few seconds, not every tick
         since = now - self._sent_at
         beat = (state != self._sent and since >= MIN_GAP) or since >= BEAT_SECONDS
         if not beat and now - self._read_at < READ_SECONDS:
@@ -143,10 +145,11 @@ class PresenceKeeper:
         self._call_soon(self._arrived, team)
 
     def _call_soon(self, callback, *args) -> None:  # noqa: ANN001
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass  # the app has stopped
+        """`callback(*args)` on the UI thread, without waiting for it: a worker blocked in
+        call_from_thread while the console closes would keep the process alive (the thread
+        pool is joined at exit), and presence runs often enough to be caught in that moment.
+        Dropped once the app is closing."""
+        self.app.call_later(callback, *args)
 
     def _failed(self) -> None:
         self._busy = False
