@@ -8,14 +8,13 @@ from typing import ClassVar
 
 import pytest
 from textual.binding import Binding, BindingType
-from textual.widgets import TextArea
 
 import console.app
 from console.app import AftersalesApp
 from console.home import Home
 from console.intake import CaseDraft
 from console.notes import Notes, place_of
-from tests.ui_helpers import make_app, settle, type_text
+from tests.ui_helpers import make_app, open_case_notes, settle, type_text
 
 SIZE = (140, 40)
 
@@ -37,17 +36,6 @@ def _app(cls, db, policy, clock, home):
     return make_app(db, policy, clock, home=home, cls=cls)
 
 
-async def _into_notes(pilot, app):
-    await settle(pilot)
-    await pilot.press("enter")  # open the case
-    await settle(pilot)
-    await pilot.press("n")  # into the notes pane
-    await settle(pilot)
-    area = app.screen.query_one("#notes-input", TextArea)
-    assert area.has_focus
-    return area
-
-
 async def test_an_unexpected_exception_saves_the_draft_logs_the_traceback_and_says_where(
         db, policy, clock, cases, tmp_path, capsys):
     case = cases.create(CaseDraft(buyer_id="阿狸"), "小王")
@@ -57,7 +45,7 @@ async def test_an_unexpected_exception_saves_the_draft_logs_the_traceback_and_sa
     # Textual's run_test re-raises the first unexpected exception, as it does for any test.
     with pytest.raises(RuntimeError, match="boom"):
         async with app.run_test(size=SIZE) as pilot:
-            await _into_notes(pilot, app)
+            await open_case_notes(pilot)
             await type_text(pilot, "买家说周五到")
             # Straight away: the autosave timer is still pending when it breaks.
             await pilot.press("f12")
@@ -111,7 +99,7 @@ async def test_a_clean_exit_leaves_the_db_alone_holding_the_last_note(db, db_pat
     shop.mkdir()
     app = _app(AftersalesApp, db, policy, clock, Home(shop, "--home"))
     async with app.run_test(size=SIZE) as pilot:
-        await _into_notes(pilot, app)
+        await open_case_notes(pilot)
         await type_text(pilot, "已催快递")
         await pilot.press("ctrl+s")
         await settle(pilot)

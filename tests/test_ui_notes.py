@@ -5,20 +5,9 @@ from textual.widgets import Static, TextArea
 from console.intake import CaseDraft
 from console.notes import Notes
 from console.terminal import PasteSafeParser
-from tests.ui_helpers import make_app, settle, type_text
+from tests.ui_helpers import make_app, open_case_notes, settle, type_text
 
 SIZE = (140, 40)
-
-
-async def _case_with_pane(pilot, app):
-    await settle(pilot)
-    await pilot.press("enter")  # open the case
-    await settle(pilot)
-    await pilot.press("n")  # into the notes pane
-    await settle(pilot)
-    area = app.screen.query_one("#notes-input", TextArea)
-    assert area.has_focus
-    return area
 
 
 async def test_ctrl_g_in_the_text_area_edits_my_last_note(db, policy, clock, cases):
@@ -27,7 +16,7 @@ async def test_ctrl_g_in_the_text_area_edits_my_last_note(db, policy, clock, cas
     Notes(cases).add(case.id, "阿珍的笔记", "阿珍")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        area = await _case_with_pane(pilot, app)
+        area = await open_case_notes(pilot)
         await pilot.press("ctrl+g")  # focus is in the text area, which owns Ctrl+E
         await settle(pilot)
         assert area.text == "已催快递"
@@ -50,7 +39,7 @@ async def test_a_bracketed_paste_with_escapes_is_stored_exactly_in_order(db, pol
     pasted = "买家原话:AAA\x1b[31mBBB\x07 👨\u200d👩 rlo\u202eexe\n订单 3712345678901234567"
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        area = await _case_with_pane(pilot, app)
+        area = await open_case_notes(pilot)
         await type_text(pilot, "前")
         # The bytes a terminal sends for Ctrl+Shift+V, through the console's input parser,
         # to the app as the driver hands them on.
@@ -81,7 +70,7 @@ async def test_a_refused_edit_keeps_my_text_and_merges_with_the_newest_version(d
     colleague = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        area = await _case_with_pane(pilot, app)
+        area = await open_case_notes(pilot)
         await pilot.press("ctrl+g")
         await pilot.press("end")
         await type_text(pilot, ",明天到")
@@ -137,7 +126,7 @@ async def test_a_merge_refused_again_shows_the_even_newer_version(db, db_path, p
     colleague = Notes(Cases(Database(resolve_url(str(db_path))), policy, clock))
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await _case_with_pane(pilot, app)
+        await open_case_notes(pilot)
         await pilot.press("ctrl+g", "end")
         await type_text(pilot, "!")
         second = colleague.edit(mine.id, "版本二", "阿珍")
@@ -160,7 +149,7 @@ async def test_ctrl_g_never_loads_over_unsaved_text(db, policy, clock, cases):
     Notes(cases).add(case.id, "已催快递", "小王")
     app = make_app(db, policy, clock)
     async with app.run_test(size=SIZE) as pilot:
-        area = await _case_with_pane(pilot, app)
+        area = await open_case_notes(pilot)
         await type_text(pilot, "新的一条")
         await pilot.press("ctrl+g")
         await settle(pilot)

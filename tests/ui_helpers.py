@@ -26,6 +26,21 @@ async def settle(pilot) -> None:
             break
 
 
+async def open_case_notes(pilot):
+    """From the queue: open the case under the cursor and go into its notes pane; the box."""
+    from textual.widgets import TextArea
+
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("enter")  # open the case
+    await settle(pilot)
+    await pilot.press("n")  # into the notes pane
+    await settle(pilot)
+    area = app.screen.query_one("#notes-input", TextArea)
+    assert area.has_focus
+    return area
+
+
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
