@@ -123,6 +123,18 @@ def _stored_drafts(db_url: str | None) -> list:
         db.dispose()
 
 
+def _refused(exc: Exception) -> int:
+    """Say why approval did not happen; the exit code: 1 refused (with each problem), 2 unable."""
+    from console.phrases.approve import ApproveError
+
+    print(exc, file=sys.stderr)
+    if isinstance(exc, ApproveError):
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    return 2
+
+
 def _approve(library: Path, forbidden: Path, args: argparse.Namespace, db_url: str | None) -> int:
     from console.phrases.approve import ApproveError, approve
     from console.phrases.forbidden import ForbiddenListError, load_forbidden
@@ -131,14 +143,8 @@ def _approve(library: Path, forbidden: Path, args: argparse.Namespace, db_url: s
     reply_id, force = args.id, args.force
     try:
         in_team = _approve_in_team(reply_id, force, args, db_url)
-    except ApproveError as exc:
-        print(exc, file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    except (_Unavailable, ForbiddenListError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except (ApproveError, _Unavailable, ForbiddenListError) as exc:
+        return _refused(exc)
     if in_team is not None:
         print(f"{reply_id} 已审核通过 (团队库里的话术, 所有工作台马上都能用)" if in_team
               else f"{reply_id} 本来就是 approved, 没有改动")
@@ -150,17 +156,8 @@ def _approve(library: Path, forbidden: Path, args: argparse.Namespace, db_url: s
             changed = approve(reply_id, library, rules=rules, force=force)
         else:
             changed = _approve_stored(reply_id, rules, force, args, db_url)
-    except ApproveError as exc:
-        print(exc, file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    except (ForbiddenListError, LibraryError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except _Unavailable as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except (ApproveError, ForbiddenListError, LibraryError, _Unavailable) as exc:
+        return _refused(exc)
     if changed:
         print(f"{reply_id} 已审核通过" + ("" if in_files else " (数据库里的草稿, 所有工作台都能用了)"))
     else:
