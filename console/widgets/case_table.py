@@ -342,8 +342,11 @@ class CaseTable(ScrollView, can_focus=True):
             if index < self.total:  # its page is on its way
                 return self._placeholder(index == self.cursor_row, width)
             return Strip.blank(width, self._style("base"))
-        self._shown[y] = _countdown(row, self._now())[0]
-        return self._row_strip(row, index == self.cursor_row, width).crop(scroll_x, scroll_x + width)
+        now = self._now()
+        countdown, state = _countdown(row, now)
+        self._shown[y] = countdown
+        return self._row_strip(row, index == self.cursor_row, width, now, countdown, state).crop(
+            scroll_x, scroll_x + width)
 
     def _style(self, name: str) -> Style:
         # Resolving a component style walks the CSS; a screen of rows asks ~200 times a paint.
@@ -367,10 +370,9 @@ class CaseTable(ScrollView, can_focus=True):
             style += self._cursor("bar")
         return Strip([Segment(fit("", COLUMNS[0][1] + GAP) + "…", style)]).adjust_cell_length(width, style)
 
-    def _row_strip(self, row: QueueRow, cursor: bool, width: int) -> Strip:
+    def _row_strip(self, row: QueueRow, cursor: bool, width: int, now: datetime, countdown: str,
+                   state: str) -> Strip:
         # A scroll by one row redraws every line; all but one were drawn a moment ago.
-        now = self._now()
-        countdown, state = _countdown(row, now)
         present = self._present.get(row.id, ())
         key = (row.id, row.version, width, cursor, countdown, state, int(now.timestamp()) // 60, present)
         strip = self._strips.get(key)
