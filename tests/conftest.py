@@ -80,9 +80,9 @@ def backend(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    """One PostgreSQL server for the whole session, started on first use, stopped at the end."""
+def started_pg_server(what: str):
+    """Start a throwaway PostgreSQL server, yield it, stop it (a fixture's body); `what`
+    names it in the failure message."""
     if os.environ.get("AFTERSALES_SKIP_PG") == "1":
         pytest.skip("AFTERSALES_SKIP_PG=1: PostgreSQL tests skipped")
     bindir = find_bindir()
@@ -96,9 +96,15 @@ def pg_server():
         server.start()
     except PgUnavailable as exc:
         server.stop()
-        pytest.fail(f"the test PostgreSQL server did not start: {exc}", pytrace=False)
+        pytest.fail(f"{what} did not start: {exc}", pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the whole session, started on first use, stopped at the end."""
+    yield from started_pg_server("the test PostgreSQL server")
 
 
 @pytest.fixture

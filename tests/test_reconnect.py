@@ -9,7 +9,6 @@ no answer is settled by asking the server (`txid_status`), never by writing it a
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from contextlib import contextmanager
 
@@ -25,8 +24,8 @@ from console.models import CaseEvent, Note
 from console.notes import Notes
 from console.outbox import DONE, LANDED, PARTLY, WAIT, Outbox, Waiting
 from console.widgets.link_banner import BANNER, LinkBanner
-from tests.conftest import TEAM
-from tests.pgserver import PgServer, PgUnavailable, find_bindir
+from tests.conftest import TEAM, started_pg_server
+from tests.pgserver import PgServer
 from tests.ui_helpers import make_app, settle, type_text
 
 SIZE = (140, 40)
@@ -35,19 +34,7 @@ SIZE = (140, 40)
 @pytest.fixture(scope="module")
 def own_server():
     """A PostgreSQL server for this module alone: its tests stop it and start it again."""
-    if os.environ.get("AFTERSALES_SKIP_PG") == "1":
-        pytest.skip("AFTERSALES_SKIP_PG=1: PostgreSQL tests skipped")
-    bindir = find_bindir()
-    if bindir is None:
-        pytest.fail("PostgreSQL binaries not found (initdb, pg_ctl); see tests/pgserver.py", pytrace=False)
-    server = PgServer(bindir)
-    try:
-        server.start()
-    except PgUnavailable as exc:
-        server.stop()
-        pytest.fail(f"this module's PostgreSQL server did not start: {exc}", pytrace=False)
-    yield server
-    server.stop()
+    yield from started_pg_server("this module's PostgreSQL server")
 
 
 def _running(server: PgServer) -> None:
