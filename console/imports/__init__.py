@@ -99,7 +99,7 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules | None
     at all is listed in `plan.files` with its `error` and in `plan.rejected` (line 0); a row
     that cannot be read is in `plan.rejected` and the others still import. Raises
     ImportCancelled when `cancel` is set (checked between files and between chunks)."""
-    from console.imports.plan import preview as run
+    from console.imports.planning import preview as run
 
     return run(paths, cases, rules or load_rules(), progress, cancel)
 
@@ -110,6 +110,6 @@ def commit(plan: ImportPlan, cases: Cases, agent: str, *, batch_size: int = 500,
     `cancel` is checked between batches: what is written is whole batches only
     (`result.cancelled`, `result.batches_done`); importing again finishes the job. A batch
     the database refuses twice stops the commit with the reason in `result.errors`."""
-    from console.imports.commit import commit as run
+    from console.imports.writing import commit as run
 
     return run(plan, cases, agent, batch_size, progress, cancel)
