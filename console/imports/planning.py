@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import console.imports.snapshot as snapshot
 from console.cases import Cases
-from console.imports import snapshot
 from console.imports.changes import FINISHED, new_refund_words, order_words, refund_words
 from console.imports.reading import FileError, read_table
 from console.imports.records import MissingColumns, OrderRecord, Parsed, RefundRecord, parse

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from console.imports import clean
+import console.imports.clean as clean
 from console.imports.clean import CellError
 from console.imports.reading import Table
 from console.imports.rules import ImportRules, KindRules, norm

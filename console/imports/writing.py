@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+import console.imports.snapshot as snapshot
 from console.cases import Cases, DraftError
 from console.db import StoreError
-from console.imports import snapshot
 from console.imports.changes import (
     FINISHED,
     apply_order,
