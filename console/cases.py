@@ -214,7 +214,7 @@ class Cases:
         )
         s.add(case)
         s.flush()
-        e = CaseEdit(s, case, agent, now, self.policy)
+        e = CaseEdit(s, case, agent, now, self.policy, new=True)
         e.event("created", None, STATUSES["new"], valid.summary())
         if valid.urgent:
             e.escalate("supervisor", "加急工单")  # flag the supervisor
