@@ -40,7 +40,12 @@ def run(args: argparse.Namespace, cases: Cases, home: Home, agent: str) -> int:
     except imports.RulesError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    plan = imports.preview(args.files, cases, rules, progress=_progress("读取"))
+    try:
+        plan = imports.preview(args.files, cases, rules, progress=_progress("读取"))
+    except KeyboardInterrupt:
+        _clear()
+        print("已取消, 什么都没写。", file=sys.stderr)
+        return 1
     _clear()
     print_plan(plan)
     if not plan.readable:
@@ -55,8 +60,10 @@ def run(args: argparse.Namespace, cases: Cases, home: Home, agent: str) -> int:
     cancel = threading.Event()
     try:
         result = imports.commit(plan, cases, agent, progress=_progress("写入"), cancel=cancel)
-    except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C while a batch commits
-        print("\n已中断: 写入的都是完整的批次, 再导入一次同样的文件就会完成。", file=sys.stderr)
+    except KeyboardInterrupt:
+        # The batch being written rolled back: what is in the database is whole batches.
+        _clear()
+        print("已中断: 写入的都是完整的批次, 再导入一次同样的文件就会完成, 不会重复。", file=sys.stderr)
         return 1
     _clear()
     print(f"完成: 新建 {result.created} 个工单, 修改 {result.changed} 个, 没变 {result.unchanged} 行, "

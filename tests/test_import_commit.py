@@ -52,6 +52,10 @@ def test_import_then_reimport_then_a_newer_export(tmp_path, cases, db):
     # no first-response clock: nobody wrote in the chat.
     assert kinds["refund_auto_agree_shipped"].due_at == datetime(2026, 11, 29, 1, 30, tzinfo=UTC)
     assert "first_response" not in kinds and "solution" in kinds
+    # The queue orders by the nearest running clock: the last case of a batch too.
+    for refund in (rows[0], rows[5]):
+        made = cases.get(_case(db, refund.refund_no).id)
+        assert made.case.next_due_at == min(d.due_at for d in made.running)
     intervened = cases.get(_case(db, rows[1].refund_no).id)
     assert intervened.case.platform_intervened and intervened.case.escalated_to == "supervisor"
     assert {d.kind: d.due_at for d in intervened.running}["proof_timeout"] == datetime(2026, 11, 26, 4, tzinfo=UTC)
