@@ -56,6 +56,16 @@ def write_file(now) -> None:
     FILE.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
 
 
+def _progress(started: float):
+    """Where the commit is, on stderr (benchmarks.run keeps it only when the child fails)."""
+    def show(done: int, total: int) -> None:
+        if done % 10_000 == 0 or done == total:
+            print(f"bench:   import commit {done:>7,}/{total:,}  {time.perf_counter() - started:6.1f} s",
+                  file=sys.stderr, flush=True)
+
+    return show
+
+
 def main() -> None:
     from console import imports
     from console.cases import Cases
@@ -79,7 +89,7 @@ def main() -> None:
         plan = imports.preview([FILE], cases)
         preview_s = time.perf_counter() - started
         started = time.perf_counter()
-        result = imports.commit(plan, cases, AGENT)
+        result = imports.commit(plan, cases, AGENT, progress=_progress(started))
         commit_s = time.perf_counter() - started
         del plan
         started = time.perf_counter()

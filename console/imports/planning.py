@@ -77,6 +77,7 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progr
     total = done + -(-len(refunds) // STEP) + -(-len(orders) // STEP) + 1
     policy = cases.policy
     new_orders: set[str] = set()
+    words_of: dict[str, str] = {}  # one object per distinct phrase ("退款状态 等待卖家同意" …)
     keys = list(refunds)
     with cases.db.read() as s:
         for i in range(0, len(keys), STEP):
@@ -90,8 +91,8 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progr
                         plan.finished_skipped += 1
                         continue
                     new_orders.add(rec.order_no)
-                    plan.new.append(Change(None, rec.order_no, rec.refund_no, rec.buyer,
-                                           tuple(new_refund_words(rec, policy)), rec.file, rec.line))
+                    what = tuple(words_of.setdefault(w, w) for w in new_refund_words(rec, policy))
+                    plan.new.append(Change(None, rec.order_no, rec.refund_no, rec.buyer, what, rec.file, rec.line))
                     plan.records.append(rec)
                     continue
                 words = refund_words(rec, snap, policy)

@@ -8,7 +8,6 @@ own, with its line number: the other lines still import.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +29,15 @@ class FileError(ValueError):
 
 @dataclass
 class Table:
-    """A decoded export: header, then (line, cells) rows; summary and empty rows skipped."""
+    """A decoded export: its header, then `rows`, an iterator of (line, cells) read as it is
+    consumed (a 100,000-row file is never held as cells all at once); summary rows and empty
+    lines are skipped. `rejected` holds the lines that could not be read, complete once `rows`
+    has been consumed."""
 
     name: str
     encoding: str
     header: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    rows: Iterator[tuple[int, list[str]]] = field(default_factory=lambda: iter(()))
     rejected: list[Rejected] = field(default_factory=list)
 
 
@@ -99,8 +101,8 @@ def _line_at(data: bytes, offset: int) -> int:
 
 
 def read_table(path: Path, rules: ImportRules, data: bytes | None = None) -> Table:
-    """Decode and split `path` into rows. FileError when the file as a whole cannot be used
-    (missing, empty, no header)."""
+    """Decode `path` and read its header; its rows are read as `rows` is consumed. FileError
+    when the file as a whole cannot be used (missing, empty, no header)."""
     name = path.name
     if data is None:
         try:
@@ -116,43 +118,67 @@ def read_table(path: Path, rules: ImportRules, data: bytes | None = None) -> Tab
     if not data.strip():
         raise FileError(f"{name}: 文件是空的")
     text, encoding, rejected = decode(data, name)
+    del data  # the text is all that is needed from here on
     csv.field_size_limit(MAX_FIELD)
-    first = text.split("\n", 1)[0]
+    first = text[:text.find("\n")] if "\n" in text else text
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    table = Table(name, encoding, [], [], rejected)
-    start = 1
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    table = Table(name, encoding, [], rejected=rejected)
     try:
-        for cells in _rows(reader):
-            line, start = start, reader.line_num + 1
-            if not table.header:
-                if any(c.strip() for c in cells):
-                    table.header = [c.strip() for c in cells]
-                continue
-            if not any(c.strip() for c in cells):
-                continue  # an empty line
-            if _is_summary(cells, rules):
-                continue
-            table.rows.append((line, cells))
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                table.header = [c.strip() for c in cells]
+                break
     except csv.Error:
-        # Only a quote left open at the end of the file gets here: the file was cut off.
-        table.rejected.append(Rejected(name, start, "", "文件在这一行被截断 (引号没有结束), 这一行没有导入; "
-                                                        "请重新导出完整的文件"))
+        pass
     if not table.header:
         raise FileError(f"{name}: 文件是空的 (没有标题行)")
-    if not text.endswith("\n") and table.rows and len(table.rows[-1][1]) < len(table.header):
-        line, _ = table.rows.pop()
-        table.rejected.append(Rejected(name, line, "", "文件在最后一行被截断 (列数不够), 这一行没有导入; "
-                                                       "请重新导出完整的文件"))
+    table.rows = _rows(reader, table, rules, not text.endswith("\n"))
     return table
 
 
-def _rows(reader) -> Iterator[list[str]]:
-    yield from reader
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, one at a time (no copy of the whole text)."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
+def _rows(reader, table: Table, rules: ImportRules, cut: bool) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each data row. The last row is held back until the end: in a file
+    that stops mid-line (`cut`), a last row with too few cells was cut off."""
+    start = reader.line_num + 1
+    held: tuple[int, list[str]] | None = None
+    width = len(table.header)
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells) or _is_summary(cells, rules):
+                continue
+            if held is not None:
+                yield held
+            held = (line, cells)
+    except csv.Error:
+        # Only a quote left open at the end of the file gets here: the file was cut off.
+        table.rejected.append(Rejected(table.name, start, "", "文件在这一行被截断 (引号没有结束), 这一行没有导入; "
+                                                              "请重新导出完整的文件"))
+    if held is None:
+        return
+    if cut and len(held[1]) < width:
+        table.rejected.append(Rejected(table.name, held[0], "", "文件在最后一行被截断 (列数不够), 这一行没有导入; "
+                                                                "请重新导出完整的文件"))
+        return
+    yield held
 
 
 def _is_summary(cells: list[str], rules: ImportRules) -> bool:
-    first = next((norm(c) for c in cells if c.strip()), "")
+    first = next((c.strip() for c in cells if c.strip()), "")
+    if first[:1] in '="0123456789':
+        return False  # an order number: never a total (and cheap to tell)
+    first = norm(first)
     return any(first.startswith(marker) for marker in rules.summary_rows)
 
 

@@ -3,6 +3,7 @@ or the shop folder's own copy) so a renamed column needs no program change."""
 
 from __future__ import annotations
 
+import functools
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,11 +19,15 @@ class RulesError(ValueError):
     """import_columns.toml cannot be used; str() names the file and says why, in Chinese."""
 
 
+# Spaces of every kind, the BOM and zero-width characters: dropped when comparing.
+_DROP = dict.fromkeys([*(c for c in range(0x3001) if chr(c).isspace()), 0xFEFF, 0x200B], None)
+
+
+@functools.lru_cache(maxsize=2048)  # the same few status texts, row after row
 def norm(text: str) -> str:
     """A header or status text as compared: NFKC (full-width commas, spaces, digits become
     ASCII), no spaces, no BOM or zero-width characters."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "\ufeff\u200b")
+    return unicodedata.normalize("NFKC", text).translate(_DROP)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class FileSummary:
         return KIND_LABELS.get(self.kind, "无法识别")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row of a large export: no __dict__ each
 class Change:
     """One case the import creates or changes, with what changes in words."""
 
@@ -69,6 +69,10 @@ class Change:
     @property
     def words(self) -> str:
         return ";".join(self.what)
+
+    @property
+    def is_new(self) -> bool:
+        return self.case_id is None
 
 
 @dataclass
