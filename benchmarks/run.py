@@ -203,7 +203,7 @@ def imports() -> list[Figure]:
     return [
         Figure("import preview", s["preview_s"], "s", 10, f"{rows}: read, clean, compare with 1M cases (no writes)"),
         Figure("import commit", s["commit_s"], "s", 30,
-               f"{s['created']:,} new cases through Cases.creating/CaseEdit in {s['batches']} batches "
+               f"{s['created']:,} new cases through Cases.create_many/CaseEdit in {s['batches']} batches "
                f"({s['commit_s'] * 1000 / max(s['created'], 1):.2f} ms a case)"),
         Figure("import peak memory", s["peak_mb"], "MB", 300, "VmHWM of the child: file, plan, commit, re-import"),
         Figure("re-import same file", s["reimport_s"], "s", 10,
