@@ -201,3 +201,31 @@ def test_a_cancelled_preview_says_so_and_writes_nothing(tmp_path, cases, db):
     with pytest.raises(imports.ImportCancelled):
         imports.preview([refund_file(tmp_path / "r.csv", refunds(3))], cases, cancel=cancel)
     assert _count(db, Case) == 0
+
+
+def test_proof_deadline_gone_ends_its_clock_and_intervention_is_never_taken_away(tmp_path, cases, db):
+    row = Refund("2026112200000001", "3012345678900001", intervention="客服介入中", proof="2026-11-26 12:00:00")
+    _import(cases, refund_file(tmp_path / "a.csv", [row]))
+    case_id = _case(db, row.refund_no).id
+    cases.escalate(case_id, "risk_legal", "买家威胁投诉", "小王")
+    plan, _ = _import(cases, refund_file(tmp_path / "b.csv", [row.changed(proof="", intervention="客服未介入")]))
+    assert plan.changed[0].what == ("举证超时 平台已不再显示, 计时结束",)
+    detail = cases.get(case_id)
+    assert "proof_timeout" not in {d.kind for d in detail.running}
+    assert detail.case.platform_intervened  # an older-looking export does not unmark 介
+    assert detail.case.escalated_to == "risk_legal"  # not moved down to the supervisor
+
+
+def test_an_agents_amount_is_kept_and_the_order_state_follows_the_export(tmp_path, cases, db):
+    row = Refund("2026112200000001", "3012345678900001", paid="")
+    _import(cases, refund_file(tmp_path / "r.csv", [row]))
+    case_id = _case(db, row.refund_no).id
+    with cases.edit(case_id, "小王") as e:
+        e.record_money("20", "补偿 20 元", "测试", order_amount="88", item_value="80")
+    order = {"订单编号": '="3012345678900001"', "买家实际支付金额": "100.00", "订单状态": "卖家已发货，等待买家确认"}
+    _import(cases, order_file(tmp_path / "ExportOrderList1.csv", [order]))
+    case = _case(db, row.refund_no)
+    assert (case.order_amount, case.item_value, case.order_status) == ("88", "80", "卖家已发货，等待买家确认")
+    plan, _ = _import(cases, order_file(tmp_path / "ExportOrderList2.csv", [{**order, "订单状态": "交易成功"}]))
+    assert plan.changed[0].what == ("订单状态 卖家已发货，等待买家确认 → 交易成功",)
+    assert _case(db, row.refund_no).order_status == "交易成功"
