@@ -240,3 +240,13 @@ def test_newest_exports_picks_the_newest_of_each_kind(tmp_path):
     assert set(newest_exports(tmp_path)) == {new, orders, items}
     assert newest_exports(tmp_path)[0] == new
     assert newest_exports(tmp_path / "nowhere") == []
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path, policy):
+    header = NEW_REFUND
+    row = refund_cells(Refund("2026112200000001", "3012345678900001"), header)
+    text = "\t".join(header) + "\r\n" + "\t".join(row) + "\r\n"
+    path = tmp_path / "unicode.txt.csv"
+    path.write_bytes(text.encode("utf-16"))  # with its BOM, as Excel writes "Unicode 文本"
+    table, parsed = _parse(path, policy)
+    assert table.encoding == "UTF-16" and parsed.refunds[0].buyer == "测试买家甲"
