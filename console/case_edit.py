@@ -26,6 +26,14 @@ from console.models import Agent, Case, CaseEvent, Note
 from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
 
+# Case fields an import may fill, with the words the event uses.
+FACTS: dict[str, str] = {
+    "refund_no": "退款编号", "refund_amount": "退款金额", "order_no": "订单编号",
+    "return_tracking_no": "退货单号", "return_carrier": "退货快递", "order_amount": "订单实付",
+    "item_value": "宝贝价值", "order_status": "订单状态", "items": "宝贝", "province": "省份",
+    "buyer_name": "收货人", "product": "商品",
+}
+
 
 class StaleError(StoreError):
     """The case changed since the agent's screen read it."""
@@ -51,8 +59,11 @@ def allowed_statuses(current: str) -> list[str]:
 
 
 class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
-    def __init__(self, session: Session, case: Case, agent: str, now: datetime, policy: Policy) -> None:
+    def __init__(self, session: Session, case: Case, agent: str, now: datetime, policy: Policy,
+                 new: bool = False) -> None:
         self.session = session
+        # The case's live clocks, read on first use (ClockEdits.live); a new case has none.
+        self._clocks: list | None = [] if new else None
         self.case = case
         self.agent = agent
         self.now = now
@@ -114,6 +125,24 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         self.case.product = product
         self.event("product", None, product, "")
         return True
+
+    def set_facts(self, values: dict[str, str | None], why: str) -> list[str]:
+        """What the platform's export says about the case (FACTS: refund number, amounts, the
+        return parcel, the order's state, items, province, the buyer's name): the fields that
+        differ are set, and one "import" event says what changed, in words, and from where
+        (`why`, e.g. "导入 退款.csv"). The changes in words; [] when nothing differed."""
+        case = self.case
+        words = []
+        for name, value in values.items():
+            label = FACTS[name]
+            before = getattr(case, name)
+            if value is None or value == (before or ""):
+                continue
+            setattr(case, name, value)
+            words.append(f"{label} {before or '—'} → {value}")
+        if words:
+            self.event("import", None, None, f"{why}: " + ";".join(words))
+        return words
 
     def record_money(self, amount: str, words: str, detail: str, *, order_amount: str | None = None,
                      item_value: str | None = None) -> None:

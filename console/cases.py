@@ -183,31 +183,76 @@ class Cases:
 
     # ---- a new case -------------------------------------------------------------------------
 
-    def create(self, draft: CaseDraft, agent: str) -> Case:
+    def create(self, draft: CaseDraft, agent: str, session: Session | None = None) -> Case:
+        with self.creating(draft, agent, session=session) as e:
+            pass
+        return e.case
+
+    @contextmanager
+    def creating(self, draft: CaseDraft, agent: str, session: Session | None = None) -> Iterator[CaseEdit]:
+        """Create a case and go on changing it in the same unit of work (an import sets the
+        platform's refund state and deadline at once). DraftError before anything is written
+        when the draft is wrong. With `session`, part of the caller's transaction (a batch of
+        an import commits or fails as one)."""
         now = self.clock.now()
         valid = validate_draft(draft, self.policy, now)
         if isinstance(valid, dict):
             raise DraftError(valid)
+        if session is not None:
+            yield from self._create(session, valid, agent, now)
+            return
         with self.db.write() as s:
-            case = Case(
-                buyer_id=valid.buyer_id, order_no=valid.order_no, channel=valid.channel, kind=valid.kind,
-                status="new", description=valid.description, urgent=valid.urgent, assignee=valid.assignee,
-                initiated_by=valid.initiated_by, product=valid.product, created_by=agent, created_at=now,
-                updated_at=now, first_message_at=valid.message_at or now,
-                next_due_at=NO_DEADLINE, next_warn_at=NO_DEADLINE,
-            )
-            s.add(case)
-            s.flush()
-            e = CaseEdit(s, case, agent, now, self.policy)
-            e.event("created", None, STATUSES["new"], valid.summary())
-            if valid.urgent:
-                e.escalate("supervisor", "加急工单")  # flag the supervisor
-            for kind in self.policy.clocks_on_create(valid.channel, valid.kind, valid.urgent, valid.initiated_by):
-                # The first-reply clock runs from the buyer's message, the others from now.
-                start = case.first_message_at if kind.startswith("first_response") else now
-                e.start_clock(kind, start, origin="create")
-            e.finish(bump=False)  # a new case starts at its first version
-        return case
+            yield from self._create(s, valid, agent, now)
+
+    def create_many(self, drafts: list[CaseDraft], agent: str, session: Session) -> Iterator[CaseEdit]:
+        """New cases in the caller's transaction (a batch of an import): inserted together,
+        one statement for all rather than one each, then each case's unit of work in turn.
+        The caller changes each case through the edit it is given; the edit is finished when
+        the next one is asked for. DraftError before anything is written when a draft is wrong."""
+        now = self.clock.now()
+        valids = []
+        for draft in drafts:
+            valid = validate_draft(draft, self.policy, now)
+            if isinstance(valid, dict):
+                raise DraftError(valid)
+            valids.append(valid)
+        rows = [self._new_case(valid, agent, now) for valid in valids]
+        session.add_all(rows)
+        session.flush()
+        for case, valid in zip(rows, valids, strict=True):
+            e = self._started(session, case, valid, agent, now)
+            yield e
+            e.finish(bump=False)
+
+    def _create(self, s: Session, valid, agent: str, now: datetime) -> Iterator[CaseEdit]:
+        case = self._new_case(valid, agent, now)
+        s.add(case)
+        s.flush()
+        e = self._started(s, case, valid, agent, now)
+        yield e
+        e.finish(bump=False)  # a new case starts at its first version
+
+    @staticmethod
+    def _new_case(valid, agent: str, now: datetime) -> Case:
+        return Case(
+            buyer_id=valid.buyer_id, order_no=valid.order_no, channel=valid.channel, kind=valid.kind,
+            status="new", description=valid.description, urgent=valid.urgent, assignee=valid.assignee,
+            initiated_by=valid.initiated_by, product=valid.product, created_by=agent, created_at=now,
+            updated_at=now, first_message_at=valid.message_at or now,
+            next_due_at=NO_DEADLINE, next_warn_at=NO_DEADLINE,
+        )
+
+    def _started(self, s: Session, case: Case, valid, agent: str, now: datetime) -> CaseEdit:
+        """The new case's first events and clocks."""
+        e = CaseEdit(s, case, agent, now, self.policy, new=True)
+        e.event("created", None, STATUSES["new"], valid.summary())
+        if valid.urgent:
+            e.escalate("supervisor", "加急工单")  # flag the supervisor
+        for kind in self.policy.clocks_on_create(valid.channel, valid.kind, valid.urgent, valid.initiated_by):
+            # The first-reply clock runs from the buyer's message, the others from now.
+            start = case.first_message_at if kind.startswith("first_response") else now
+            e.start_clock(kind, start, origin="create")
+        return e
 
     # ---- single-step edits ------------------------------------------------------------------
 

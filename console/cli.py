@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.library_cli import add_parser as add_library
 
     add_library(sub)
+    from console.import_cli import add_parser as add_import
+
+    add_import(sub)
     return parser
 
 
@@ -189,6 +192,8 @@ def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> 
     agent = agent_name(args.agent)  # None: the console asks on first start
     if args.command == "demo":
         return _demo(db, policy, agent, args)
+    if args.command == "import":
+        return _import(db, policy, home, agent, args)
 
     from console.app import AftersalesApp
     from console.services import build_services
@@ -199,6 +204,20 @@ def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> 
     app.run()
     # After an unexpected exception the app has printed a calm message with the log's path.
     return app.return_code or 0
+
+
+def _import(db, policy, home: Home, agent: str | None, args: argparse.Namespace) -> int:
+    """`aftersales import`: every change is an event in the agent's name, so it needs one."""
+    from console.cases import Cases
+    from console.clock import SystemClock
+    from console.import_cli import run
+
+    if not agent:
+        print("导入需要知道是哪位客服: 加 --agent 名字, 或先运行 aftersales whoami 名字", file=sys.stderr)
+        return 2
+    cases = Cases(db, policy, SystemClock())
+    cases.ensure_agent(agent)
+    return run(args, cases, home, agent)
 
 
 def _start_log(home: Home, args: argparse.Namespace, url: str) -> None:

@@ -28,9 +28,10 @@ DB_FILE = "console.db"
 EXPORTS_DIR = "exports"
 # What a shop may keep its own copy of; each one missing from the home falls back to the
 # shipped default on its own, so a shop can override the replies and keep the rest.
-ITEMS = ("sla.toml", "holidays.toml", "sop", "forbidden.toml", "phrases", "phrase_rules.toml")
+ITEMS = ("sla.toml", "holidays.toml", "sop", "forbidden.toml", "phrases", "phrase_rules.toml", "import_columns.toml")
 ITEM_LABELS = {"sla.toml": "时效规则", "holidays.toml": "节假日 (工作日计时)", "sop": "SOP 决策树",
-               "forbidden.toml": "禁用语", "phrases": "话术库", "phrase_rules.toml": "话术与SOP对照规则"}
+               "forbidden.toml": "禁用语", "phrases": "话术库", "phrase_rules.toml": "话术与SOP对照规则",
+               "import_columns.toml": "千牛导出的列名 (导入)"}
 
 # [shop] keys of config.toml: (label, longest value).
 SHOP_KEYS = {"name": ("店铺名", 64), "return_address": ("退货地址", 300)}

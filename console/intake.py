@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from console.sla import Policy
-from console.vocab import CHANNELS, KINDS
+from console.vocab import CHANNEL_LABELS, KINDS
 
 MAX_BUYER = 64
 MAX_DESCRIPTION = 4000
@@ -40,6 +40,9 @@ class CaseDraft:
     assignee: str | None = None
     initiated_by: str = "buyer"  # buyer: the buyer wrote or called; shop: an outbound contact
     product: str = ""
+    # Already a time (aware UTC), from an import: the buyer's refund application. It may be
+    # older than a typed message time may be (a refund can run for weeks).
+    message_at: datetime | None = None
 
 
 @dataclass
@@ -59,7 +62,7 @@ class ValidDraft:
         parts = [f"买家 {self.buyer_id}"]
         if self.order_no:
             parts.append(f"订单 {self.order_no}")
-        parts.append(f"{CHANNELS.get(self.channel, self.channel)}/{KINDS.get(self.kind, self.kind)}")
+        parts.append(f"{CHANNEL_LABELS.get(self.channel, self.channel)}/{KINDS.get(self.kind, self.kind)}")
         if self.initiated_by == "shop":
             parts.append("店铺发起")
         return " · ".join(parts)
@@ -81,7 +84,7 @@ def validate_draft(draft: CaseDraft, policy: Policy, now: datetime) -> ValidDraf
         elif not policy.order_min <= len(order) <= policy.order_max:
             errors["order_no"] = f"订单号应为 {policy.order_min}–{policy.order_max} 位数字,现在是 {len(order)} 位"
 
-    if draft.channel not in CHANNELS:
+    if draft.channel not in CHANNEL_LABELS:
         errors["channel"] = "请选择渠道"
     if draft.kind not in KINDS:
         errors["kind"] = "请选择工单类型"
@@ -95,8 +98,10 @@ def validate_draft(draft: CaseDraft, policy: Policy, now: datetime) -> ValidDraf
     if len(description) > MAX_DESCRIPTION:
         errors["description"] = f"描述太长 (最多 {MAX_DESCRIPTION} 字)"
 
-    message_at = None
-    if draft.message_time.strip():
+    message_at = draft.message_at
+    if message_at is not None and message_at > now + timedelta(minutes=1):
+        errors["message_time"] = "买家消息时间不能晚于现在"
+    elif draft.message_time.strip():
         message_at = parse_shop_time(draft.message_time, policy, now)
         if message_at is None:
             errors["message_time"] = "买家消息时间格式: 14:03 或 14:03:22 或 2026-11-23 14:03"

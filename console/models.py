@@ -63,6 +63,8 @@ class Case(SQLModel, table=True):
         # Prefix search: LIKE 'abc%' on PostgreSQL (any collation), a range on SQLite.
         Index("ix_case_buyer", "buyer_id", postgresql_ops={"buyer_id": "varchar_pattern_ops"}),
         Index("ix_case_order", "order_no", postgresql_ops={"order_no": "varchar_pattern_ops"}),
+        # One case per platform refund: an import run twice (or by two consoles) never makes two.
+        Index("ux_case_refund_no", "refund_no", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +109,16 @@ class Case(SQLModel, table=True):
     order_amount: str | None = Field(default=None, max_length=20)  # 订单实付
     item_value: str | None = Field(default=None, max_length=20)  # 宝贝价值 (the 30 % cap's base)
     agreed_amount: str | None = Field(default=None, max_length=20)  # what the shop agreed to pay
+    # What the platform's exports say (console/imports): the refund's number (退款编号, the key
+    # of a re-import), what the buyer asked back, the return parcel, the order's state, items and
+    # province. None/"" until an import fills them.
+    refund_no: str | None = Field(default=None, max_length=32)
+    refund_amount: str | None = Field(default=None, max_length=20)  # 买家退款金额
+    return_tracking_no: str = Field(default="", max_length=40)  # 退货物流单号
+    return_carrier: str = Field(default="", max_length=40)  # 退货物流公司
+    order_status: str = Field(default="", max_length=40)  # 订单状态, as Qianniu words it
+    items: str = Field(default="", max_length=500)  # 宝贝 of the order: "标题 ×2、标题 ×1"
+    province: str = Field(default="", max_length=20)
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from console.vocab import CHANNELS, KINDS, REFUND_STATUSES, STATUSES
+from console.vocab import CHANNEL_LABELS, KINDS, REFUND_STATUSES, STATUSES
 from console.workdays import HolidaysError, WorkCalendar, load_calendar
 
 # The shipped rules, read-only inside the package; a shop's own copy lives in its home folder.
@@ -189,7 +189,7 @@ def policy_from_dict(raw: dict, source: str = "<policy>") -> Policy:
 
     start_channel = {}
     for channel, value in (start.get("channel") or {}).items():
-        if channel not in CHANNELS:
+        if channel not in CHANNEL_LABELS:
             raise PolicyError(f"{source}: [start.channel] 未知渠道 {channel!r}")
         start_channel[channel] = kinds_list(value, f"{source}: [start.channel] {channel}")
     start_kind = {}

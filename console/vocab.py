@@ -55,6 +55,10 @@ CHANNELS: dict[str, str] = {
     "message": "站内信",
 }
 
+# Channels no agent picks: a case made from the platform's refund export (console/imports).
+IMPORTED_CHANNELS: dict[str, str] = {"platform": "千牛导入"}
+CHANNEL_LABELS: dict[str, str] = CHANNELS | IMPORTED_CHANNELS
+
 ACTIONS: dict[str, str] = {
     "created": "创建工单",
     "first_reply": "已首次回复",
@@ -85,6 +89,7 @@ ACTIONS: dict[str, str] = {
     "task_dropped": "取消待办",
     "kept": "保留未完成事项",
     "money": "金额",
+    "import": "导入",
 }
 
 

@@ -19,7 +19,7 @@ from console.sla import format_countdown, shop_time, state_at
 from console.textsafe import inert, inert_multiline
 from console.vocab import (
     ACTIONS,
-    CHANNELS,
+    CHANNEL_LABELS,
     COMPLAINT_STATUSES,
     ESCALATIONS,
     KINDS,
@@ -203,7 +203,7 @@ class CaseScreen(Screen[None]):
         for name, value in (
             ("买家旺旺", inert(c.buyer_id)),
             ("订单号", c.order_no or "—"),
-            ("渠道", label(CHANNELS, c.channel)),
+            ("渠道", label(CHANNEL_LABELS, c.channel)),
             ("类型", label(KINDS, c.kind)),
             ("状态", label(STATUSES, c.status)),
             ("加急", "是" if c.urgent else "否"),
