@@ -1,0 +1,437 @@
+"""导入千牛导出: pick an export (the newest in the agent's folder first), see the preview,
+confirm, see the result. The preview and the commit run in worker threads with a progress
+bar and can be cancelled; a cancelled commit leaves whole batches (console/imports)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, ProgressBar, Static
+
+from console.db import StoreError
+from console.import_picks import (
+    FolderError,
+    Offer,
+    check_folder,
+    default_folder,
+    offers,
+    remember_folder,
+    remembered_folder,
+    settings_file,
+    split_paths,
+)
+from console.imports import (
+    ImportCancelled,
+    ImportPlan,
+    ImportResult,
+    ImportRules,
+    RulesError,
+    commit,
+    load_import_rules,
+    preview,
+)
+from console.log import exc_info
+from console.screens.import_views import (
+    SHOWN_ROWS,
+    change_rows,
+    plan_summary,
+    rejected_rows,
+    result_lines,
+    size_label,
+)
+from console.sla import shop_time
+from console.textsafe import inert
+from console.widgets.fitted_table import share_width
+from console.widgets.keybar import KeyBar
+
+log = logging.getLogger("console.import")
+
+PICK, READING, PLAN, WRITING, DONE = "pick", "reading", "plan", "writing", "done"
+# Which keys each step offers (the footer shows only these).
+STEP_ACTIONS: dict[str, set[str]] = {
+    PICK: {"back", "preview", "preview_all", "paste", "folder"},
+    READING: {"cancel"},
+    PLAN: {"back", "tab", "confirm"},
+    WRITING: {"cancel"},
+    DONE: {"close"},
+}
+CELL_PADDING = 1  # DataTable's default, each side of a cell
+
+
+class ImportScreen(Screen[None]):
+    HELP_TITLE = "导入千牛导出"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "preview", "预览", priority=True, id="imp.preview", tooltip="预览选中的文件 (不会写入)"),
+        Binding("a", "preview_all", "全部预览", id="imp.all", tooltip="把列出的导出一起预览 (退款报表 + 订单报表 + 宝贝报表)"),
+        Binding("p", "paste", "输入路径", id="imp.paste", tooltip="输入或粘贴文件路径 (多个用 ; 分隔或各加引号)"),
+        Binding("f", "folder", "文件夹", id="imp.folder", tooltip="设置先看哪个文件夹 (例如 下载), 这台电脑会记住"),
+        Binding("1", "tab('changes')", "变更", id="imp.changes", tooltip="新建和变更的工单"),
+        Binding("2", "tab('rejected')", "拒收行", id="imp.rejected", tooltip="读不了的行: 文件、行、列、原因"),
+        Binding("enter,y", "confirm", "确认导入", priority=True, id="imp.confirm", key_display="回车/y",
+                tooltip="按预览写入 (分批写入, 可取消)"),
+        Binding("escape,c", "cancel", "取消", priority=True, id="imp.cancel", key_display="Esc/c",
+                tooltip="停下: 预览什么也不写; 导入只留下整批"),
+        Binding("enter,escape", "close", "回到队列", priority=True, id="imp.close", key_display="回车"),
+        Binding("escape", "back", "返回", id="imp.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = PICK
+        self.folder: Path | None = None
+        self.folder_remembered = False
+        self.offers: list[Offer] = []
+        self.rules: ImportRules | None = None
+        self.plan: ImportPlan | None = None
+        self.result: ImportResult | None = None
+        self.tab = "changes"
+        self._cancel = threading.Event()
+        self._progress: tuple[int, int] = (0, 0)
+
+    # ---- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="imp-title")
+        with ContentSwitcher(initial="imp-pick", id="imp-body"):
+            with Vertical(id="imp-pick"):
+                yield Static(id="imp-folder")
+                yield DataTable(id="imp-offers", cursor_type="row", zebra_stripes=True)
+                yield Static(id="imp-pick-note")
+            with Vertical(id="imp-work"):
+                yield Static(id="imp-work-label")
+                yield ProgressBar(id="imp-bar", show_eta=False)
+                yield Static(id="imp-work-note")
+            with Vertical(id="imp-plan"):
+                yield Static(id="imp-summary")
+                yield Static(id="imp-tabs")
+                yield DataTable(id="imp-changes", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="imp-rejects", cursor_type="row", zebra_stripes=True)
+            yield Static(id="imp-done")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._app = self.app
+        self._paint_title()
+        self.query_one("#imp-folder", Static).update(Text("正在查找导出文件…"))
+        self.query_one("#imp-offers", DataTable).focus()
+        self.set_interval(0.1, self._show_progress)
+        self._load_offers()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        for actions in STEP_ACTIONS.values():
+            if action in actions:
+                return action in STEP_ACTIONS[self.step]
+        return True
+
+    def _go(self, step: str) -> None:
+        self.step = step
+        body = {PICK: "imp-pick", READING: "imp-work", PLAN: "imp-plan", WRITING: "imp-work", DONE: "imp-done"}
+        self.query_one(ContentSwitcher).current = body[step]
+        self._paint_title()
+        self.refresh_bindings()
+
+    def _paint_title(self) -> None:
+        steps = [(PICK, "1 选文件"), (READING, "2 预览"), (WRITING, "3 导入"), (DONE, "4 结果")]
+        at = {PICK: 0, READING: 1, PLAN: 1, WRITING: 2, DONE: 3}[self.step]
+        parts: list[Any] = [(" 导入千牛导出 ", "bold reverse"), "  "]
+        for i, (_, label) in enumerate(steps):
+            parts += [(f" {label} ", "bold reverse" if i == at else "dim"), " "]
+        self.query_one("#imp-title", Static).update(Text.assemble(*parts))
+
+    # ---- workers ---------------------------------------------------------------------
+
+    def _later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """`callback(*args)` on the UI thread, from a worker; dropped once the app is closing.
+        (`self.app` is not known in a worker thread: the app is taken when the screen mounts.)"""
+        try:
+            self._app.call_from_thread(callback, *args, **kwargs)
+        except RuntimeError:
+            pass
+
+    def _rules(self) -> ImportRules:
+        """The shop's column names (in the worker: it reads a file)."""
+        if self.rules is None:
+            self.rules = load_import_rules(self._app.home)
+        return self.rules
+
+    def _load_offers(self) -> None:
+        """The folder remembered on this computer and its newest exports, in a worker."""
+        settings = settings_file(self.app.identity_file)
+
+        def job() -> None:
+            remembered = remembered_folder(settings)
+            folder = remembered or default_folder()
+            try:
+                found = offers(folder, self._rules())
+                error = ""
+            except FolderError as exc:
+                found, error = [], exc.message
+            except RulesError as exc:
+                found, error = [], str(exc)
+            except OSError as exc:
+                found, error = [], f"读不了文件夹 {folder}: {exc.strerror or exc}"
+            self._later(self._offers_loaded, folder, remembered is not None, found, error)
+
+        self.run_worker(job, thread=True, exit_on_error=False, group="import-offers")
+
+    def _offers_loaded(self, folder: Path, remembered: bool, found: list[Offer], error: str) -> None:
+        self.folder, self.folder_remembered, self.offers = folder, remembered, found
+        where = Text.assemble("导出文件夹: ", (inert(str(folder)), "bold"),
+                              "" if remembered else ("  (默认; 按 f 设置, 这台电脑会记住)", "dim"))
+        self.query_one("#imp-folder", Static).update(where)
+        table = self.query_one("#imp-offers", DataTable)
+        table.clear(columns=True)
+        for title in ("类型", "文件名", "修改时间", "大小"):
+            table.add_column(title)
+        policy = self.app.policy
+        for offer in found:
+            table.add_row(Text(offer.kind_label), Text(inert(offer.path.name), no_wrap=True, overflow="ellipsis"),
+                          Text(shop_time(offer.modified, policy, "%Y-%m-%d %H:%M")),
+                          Text(size_label(offer.size), justify="right"))
+        note = self.query_one("#imp-pick-note", Static)
+        if error:
+            note.update(Text(f"✖ {error}\n按 f 换一个文件夹, 或按 p 直接输入文件路径。", style="bold"))
+        elif not found:
+            note.update(Text("这个文件夹里没有千牛导出 (退款报表、订单报表、宝贝报表)。\n"
+                             "在千牛: 退款管理 → 导出, 或 已卖出的宝贝 → 批量导出; 下载后按 f 刷新, 或按 p 输入路径。"))
+        else:
+            note.update(Text("回车 预览选中的文件 · a 把列出的一起预览 · p 输入其他路径 · 预览不会写入任何内容",
+                             style="dim"))
+
+    def _start(self, step: str, label: str, job: Callable[[], Any], done: Callable[[Any], None],
+               cancel: threading.Event) -> None:
+        """Run `job` in a worker with the progress bar; `done(result)` on the UI thread,
+        where result is the job's value or the exception it raised. `cancel`: what Esc sets."""
+        self._cancel = cancel
+        self._progress = (0, 0)
+        bar = self.query_one("#imp-bar", ProgressBar)
+        bar.update(total=None, progress=0)
+        self.query_one("#imp-work-label", Static).update(Text(label))
+        note = ("按 Esc 或 c 取消: 预览不写入任何内容。" if step == READING else
+                "按 Esc 或 c 取消: 已写入的批次保留, 没写的一批也不会写一半; 再导入一次即可完成。")
+        self.query_one("#imp-work-note", Static).update(Text(note, style="dim"))
+        self._go(step)
+
+        def run() -> None:
+            try:
+                value: Any = job()
+            except BaseException as exc:  # noqa: BLE001 - handed to the screen, never a traceback
+                value = exc
+            self._later(done, value)
+
+        self.run_worker(run, thread=True, exit_on_error=False, group="import")
+
+    def _progress_cb(self, done: int, total: int) -> None:
+        self._progress = (done, total)  # read by the UI's timer; no call per chunk
+
+    def _show_progress(self) -> None:
+        if self.step not in (READING, WRITING):
+            return
+        done, total = self._progress
+        if total:
+            self.query_one("#imp-bar", ProgressBar).update(total=total, progress=done)
+
+    # ---- picking -----------------------------------------------------------------------
+
+    def action_preview(self) -> None:
+        table = self.query_one("#imp-offers", DataTable)
+        if not self.offers:
+            self.app.notify("没有可预览的文件: 按 p 输入路径, 或按 f 换文件夹")
+            return
+        row = min(table.cursor_row or 0, len(self.offers) - 1)
+        self._preview([self.offers[row].path])
+
+    def action_preview_all(self) -> None:
+        if not self.offers:
+            self.app.notify("没有可预览的文件: 按 p 输入路径, 或按 f 换文件夹")
+            return
+        self._preview([o.path for o in self.offers])
+
+    def action_paste(self) -> None:
+        from console.screens.dialogs import PromptDialog
+
+        def check(text: str) -> str | None:
+            return None if split_paths(text) else "请输入文件路径"
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._preview([Path(p).expanduser() for p in split_paths(text)])
+
+        self.app.push_screen(PromptDialog("要导入的文件 (可粘贴路径; 多个文件用 ; 分隔或各加引号)", "",
+                                          "例如 ~/Downloads/ExportOrderList202611231403.csv", check), chosen)
+
+    def action_folder(self) -> None:
+        from console.screens.dialogs import PromptDialog
+
+        app, settings = self.app, settings_file(self.app.identity_file)
+        current = str(self.folder) if self.folder else ""
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+
+            def job() -> None:
+                try:
+                    folder = check_folder(text)
+                    remember_folder(folder, settings)
+                except FolderError as exc:
+                    self._later(app.notify, f"{exc.message}。导出文件夹没有改, 还在看 {current or '默认文件夹'}",
+                                markup=False, severity="error", timeout=10)
+                    return
+                self._later(app.notify, f"导出文件夹已设为 {folder} (这台电脑会记住)", markup=False)
+                self._later(self._load_offers)
+
+            self.run_worker(job, thread=True, exit_on_error=False, group="import-folder")
+
+        self.app.push_screen(PromptDialog("先看哪个文件夹里的千牛导出? (这台电脑会记住)", current,
+                                          "例如 ~/Downloads 或 C:\\Users\\小王\\Downloads"), chosen)
+
+    # ---- preview -------------------------------------------------------------------------
+
+    def _preview(self, paths: list[Path]) -> None:
+        cases, cancel = self.app.cases, threading.Event()
+        names = "、".join(inert(p.name) for p in paths)
+
+        def job() -> ImportPlan:
+            return preview(paths, cases, self._rules(), progress=self._progress_cb, cancel=cancel)
+
+        self._start(READING, f"正在预览 {names} (只读, 不写入)…", job, self._previewed, cancel)
+
+    def _previewed(self, value: Any) -> None:
+        if isinstance(value, ImportCancelled):
+            self._go(PICK)
+            self.app.notify("已取消预览, 没有写入任何内容")
+            return
+        if not isinstance(value, ImportPlan):
+            self._go(PICK)
+            self.app.notify(_failure("预览", value), markup=False, severity="error", timeout=15)
+            return
+        self.plan = value
+        self.query_one("#imp-summary", Static).update(plan_summary(value))
+        self._fill_tables()
+        self.tab = "changes" if value.has_work or not value.rejected else "rejected"
+        self._go(PLAN)
+        self._show_tab()
+
+    def on_resize(self) -> None:
+        if self.plan is not None and self.step == PLAN:
+            self._fill_tables()
+
+    def _fill_tables(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        width = max(self.size.width - 2, 40)
+        _fill(self.query_one("#imp-changes", DataTable), ["", "工单", "订单号", "退款编号", "买家", "变化"],
+              change_rows(plan), width, keep=[True, True, True, True, False, False])
+        _fill(self.query_one("#imp-rejects", DataTable), ["文件", "行", "列", "原因"],
+              rejected_rows(plan), width, keep=[False, True, False, False])
+
+    def action_tab(self, tab: str) -> None:
+        self.tab = tab
+        self._show_tab()
+
+    def _show_tab(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        changes = len(plan.new) + len(plan.changed)
+        rejected = len(plan.rejected)
+        tabs: list[Any] = []
+        for key, label, count in (("changes", "1 变更", changes), ("rejected", "2 拒收行", rejected)):
+            tabs += [(f" {label} {count:,} ", "bold reverse" if key == self.tab else "dim"), " "]
+        total = changes if self.tab == "changes" else rejected
+        if total > SHOWN_ROWS:
+            tabs.append((f"  只显示前 {SHOWN_ROWS:,} 条, 共 {total:,} 条 (全部会导入)"
+                         if self.tab == "changes" else f"  只显示前 {SHOWN_ROWS:,} 条, 共 {total:,} 条", "yellow"))
+        elif total == 0:
+            tabs.append(("  没有要变更的工单" if self.tab == "changes" else "  每一行都读得了", "dim"))
+        self.query_one("#imp-tabs", Static).update(Text.assemble(*tabs))
+        shown = self.query_one("#imp-changes" if self.tab == "changes" else "#imp-rejects", DataTable)
+        hidden = self.query_one("#imp-rejects" if self.tab == "changes" else "#imp-changes", DataTable)
+        hidden.display = False
+        shown.display = True
+        shown.focus()
+
+    def action_back(self) -> None:
+        if self.step == PLAN:
+            self.plan = None
+            self._go(PICK)
+            self.query_one("#imp-offers", DataTable).focus()
+            self.app.notify("没有导入, 什么也没写")
+            return
+        self.app.pop_screen()
+
+    # ---- commit --------------------------------------------------------------------------
+
+    def action_confirm(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        if not plan.has_work:
+            self.app.notify("没有要导入的变更 (全都和工单一致, 或没有读得了的行)")
+            return
+        cases, agent = self.app.cases, self.app.agent
+        cancel = threading.Event()
+
+        def job() -> ImportResult:
+            return commit(plan, cases, agent, progress=self._progress_cb, cancel=cancel)
+
+        count = len(plan.new) + len(plan.changed)
+        self._start(WRITING, f"正在导入 {count:,} 项 (分批写入)…", job, self._committed, cancel)
+
+    def _committed(self, value: Any) -> None:
+        self.plan = None
+        done = self.query_one("#imp-done", Static)
+        if isinstance(value, ImportResult):
+            self.result = value
+            done.update(result_lines(value))
+        else:
+            done.update(Text("✖ " + _failure("导入", value) + "\n\n已写入的批次保留; 再导入一次即可完成。",
+                             style="bold"))
+        self._go(DONE)
+        # The queue and any other screen read again (another console sees it at its next poll).
+        self.app.data_changed(None)
+
+    def action_cancel(self) -> None:
+        if not self._cancel.is_set():
+            self._cancel.set()
+            self.query_one("#imp-work-label", Static).update(Text("正在取消… (等这一批写完)" if self.step == WRITING
+                                                                  else "正在取消…"))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+def _fill(table: DataTable, headers: list[str], rows: list[list[str]], width: int, keep: list[bool]) -> None:
+    """The rows as inert one-line cells, the columns fitted to `width` (kept ones whole)."""
+    from rich.cells import cell_len
+
+    natural = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    widths = share_width(natural, keep, width - 2 * CELL_PADDING * len(headers))
+    table.clear(columns=True)
+    for header, w in zip(headers, widths, strict=True):
+        table.add_column(header, width=max(w, 1))
+    table.add_rows([[Text(cell, no_wrap=True, overflow="ellipsis") for cell in row] for row in rows])
+
+
+def _failure(what: str, error: object) -> str:
+    """A failed preview or commit in words; the traceback goes to the log only."""
+    if isinstance(error, RulesError):
+        return str(error)
+    if isinstance(error, StoreError):
+        return f"{what}没有完成: {error.message}"
+    if isinstance(error, BaseException):
+        log.error("%s时出现意外错误", what, exc_info=exc_info(error))
+        return f"{what}时出现意外错误: {error}。详情已写入日志。"
+    return f"{what}没有完成"
