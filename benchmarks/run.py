@@ -10,6 +10,10 @@ build nor one measurement colours another:
   benchmarks.forms     opening the new-case form vs the case screen (key to paint)
   benchmarks.team      a team on one database: 20 agent processes on PostgreSQL (a server
                        started for it), 3 on SQLite, while one console is measured
+  benchmarks.imports   100,000 refund rows of a Qianniu export into a copy of the database:
+                       preview, commit, re-import, peak memory
+
+`python -m benchmarks.run imports` (or any of the measure names below) runs only those.
 
 Prints one line per figure with its target, and last `bench: K/N targets met`. Missed
 targets still exit 0 (the bench reports, it does not fail the build); a measurement that
@@ -64,11 +68,11 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _child(module: str, *args: str) -> str:
+def _child(module: str, *args: str, timeout: float = CHILD_TIMEOUT) -> str:
     """Run `python -m module args` from the repository root; its stdout."""
     proc = subprocess.run(
         [sys.executable, "-m", module, *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
     )
     if proc.returncode != 0:
         raise HarnessError(f"{module} {' '.join(args)} exited {proc.returncode}:\n"
@@ -187,6 +191,26 @@ def forms() -> Figure:
                   f"first opens {s['form_first'][0] * 1000:.0f} ms and {s['case_first'][0] * 1000:.0f} ms")
 
 
+# ---- importing a Qianniu export -------------------------------------------------------
+
+IMPORT_FIGURES = ["import preview", "import commit", "import peak memory", "re-import same file"]
+
+
+def imports() -> list[Figure]:
+    _log("bench: importing 100,000 refund rows into a copy of the database (minutes)")
+    s = json.loads(_child("benchmarks.imports", timeout=1800))
+    rows = f"{s['rows']:,} rows"
+    return [
+        Figure("import preview", s["preview_s"], "s", 10, f"{rows}: read, clean, compare with 1M cases (no writes)"),
+        Figure("import commit", s["commit_s"], "s", 30,
+               f"{s['created']:,} new cases through Cases.creating/CaseEdit in {s['batches']} batches "
+               f"({s['commit_s'] * 1000 / max(s['created'], 1):.2f} ms a case)"),
+        Figure("import peak memory", s["peak_mb"], "MB", 300, "VmHWM of the child: file, plan, commit, re-import"),
+        Figure("re-import same file", s["reimport_s"], "s", 10,
+               f"preview + commit of the same file again: {s['reimport_changes']} changes (must be 0)"),
+    ]
+
+
 # ---- a team on one database --------------------------------------------------------
 
 
@@ -243,7 +267,8 @@ def database() -> tuple[dict, float | None]:
     return got["marker"], got["built_seconds"]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    only = set(sys.argv[1:] if argv is None else argv)
     try:
         marker, built = database()
     except HarnessError as exc:
@@ -264,7 +289,10 @@ def main() -> int:
         (phrases, ["reply search keystroke", "open reply picker"]),
         (forms, ["new-case form / case"]),
         (team, [f"{label} {name}" for label in ("PG", "SQLite") for name in TEAM_FIGURES]),
+        (imports, IMPORT_FIGURES),
     ]:
+        if only and measure.__name__ not in only:
+            continue
         try:
             got = measure()
             got = got if isinstance(got, list) else [got]

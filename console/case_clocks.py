@@ -30,9 +30,14 @@ class ClockEdits:
     # ---- reads ----------------------------------------------------------------------------
 
     def live(self) -> list[Deadline]:
-        """The case's clocks still counting or paused."""
-        q = select(Deadline).where(Deadline.case_id == self.case.id, col(Deadline.state).in_(("running", "paused")))
-        return list(self.session.exec(q).all())
+        """The case's clocks still counting or paused. Read once per edit (the case is locked
+        for the edit, and every clock change of the edit goes through it), then kept: an edit
+        that starts and ends several clocks, or a batch of an import, asks the database once."""
+        if self._clocks is None:
+            q = select(Deadline).where(Deadline.case_id == self.case.id,
+                                       col(Deadline.state).in_(("running", "paused")))
+            self._clocks = list(self.session.exec(q).all())
+        return [d for d in self._clocks if d.state in ("running", "paused")]
 
     def open_tasks(self) -> list[CaseTask]:
         q = select(CaseTask).where(CaseTask.case_id == self.case.id, col(CaseTask.done_at).is_(None),
@@ -56,7 +61,8 @@ class ClockEdits:
         if rule.pauses and self.case.status in self.policy.pause_statuses:
             d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(due, self.now), None, None
         self.session.add(d)
-        self.session.flush()
+        if self._clocks is not None:
+            self._clocks.append(d)
         detail = f"到期 {shop_time(due, self.policy, '%Y-%m-%d %H:%M:%S')}"
         if d.state == "paused":
             detail += " (等买家,暂停中)"
@@ -177,7 +183,6 @@ class ClockEdits:
 
     def _sync_next(self) -> None:
         """Keep the case's queue key in step with its nearest running clock."""
-        self.session.flush()
         case = self.case
         running = [d for d in self.live() if d.state == "running" and d.due_at is not None]
         nearest = min(running, key=lambda d: d.due_at, default=None)

@@ -59,8 +59,11 @@ def allowed_statuses(current: str) -> list[str]:
 
 
 class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
-    def __init__(self, session: Session, case: Case, agent: str, now: datetime, policy: Policy) -> None:
+    def __init__(self, session: Session, case: Case, agent: str, now: datetime, policy: Policy,
+                 new: bool = False) -> None:
         self.session = session
+        # The case's live clocks, read on first use (ClockEdits.live); a new case has none.
+        self._clocks: list | None = [] if new else None
         self.case = case
         self.agent = agent
         self.now = now

@@ -40,7 +40,12 @@ def run(args: argparse.Namespace, cases: Cases, home: Home, agent: str) -> int:
     except imports.RulesError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    plan = imports.preview(args.files, cases, rules, progress=_progress("读取"))
+    try:
+        plan = imports.preview(args.files, cases, rules, progress=_progress("读取"))
+    except KeyboardInterrupt:
+        _clear()
+        print("已取消, 什么都没写。", file=sys.stderr)
+        return 1
     _clear()
     print_plan(plan)
     if not plan.readable:
@@ -55,46 +60,58 @@ def run(args: argparse.Namespace, cases: Cases, home: Home, agent: str) -> int:
     cancel = threading.Event()
     try:
         result = imports.commit(plan, cases, agent, progress=_progress("写入"), cancel=cancel)
-    except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C while a batch commits
-        print("\n已中断: 写入的都是完整的批次, 再导入一次同样的文件就会完成。", file=sys.stderr)
+    except KeyboardInterrupt:
+        # The batch being written rolled back: what is in the database is whole batches.
+        _clear()
+        print("已中断: 写入的都是完整的批次, 再导入一次同样的文件就会完成, 不会重复。", file=sys.stderr)
         return 1
     _clear()
     print(f"完成: 新建 {result.created} 个工单, 修改 {result.changed} 个, 没变 {result.unchanged} 行, "
           f"读不了 {result.rejected} 行 ({result.batches_done}/{result.batches_total} 批)。")
+    from console.textsafe import inert
+
     for error in result.errors:
-        print(error, file=sys.stderr)
+        print(inert(error), file=sys.stderr)
     return 1 if result.errors else 0
 
 
 def print_plan(plan: ImportPlan) -> None:
+    """The preview, every line drawn inert: file names and cells are text from outside (an
+    escape sequence in a cell must not reach the terminal)."""
     for f in plan.files:
         if f.error:
-            print(f"✗ {f.name}: {f.error.removeprefix(f.name + ': ')}")
+            _say(f"✗ {f.name}: {f.error.removeprefix(f.name + ': ')}")
             continue
         layout = f", {f.layout}" if f.layout else ""
-        print(f"✓ {f.name}: {f.kind_label}, 编码 {f.encoding}, 可读 {f.rows} 行{layout}")
-    print(f"新建工单 {len(plan.new)} 个, 有变化 {len(plan.changed)} 处, 没变 {plan.unchanged} 行, "
+        _say(f"✓ {f.name}: {f.kind_label}, 编码 {f.encoding}, 可读 {f.rows} 行{layout}")
+    _say(f"新建工单 {len(plan.new)} 个, 有变化 {len(plan.changed)} 处, 没变 {plan.unchanged} 行, "
           f"读不了 {len(plan.rejected)} 行")
     if plan.finished_skipped:
-        print(f"已经结束的退款 (成功/关闭) 且没有工单的 {plan.finished_skipped} 个: 不新建工单")
+        _say(f"已经结束的退款 (成功/关闭) 且没有工单的 {plan.finished_skipped} 个: 不新建工单")
     if plan.orders_unmatched:
-        print(f"订单报表里有 {plan.orders_unmatched} 个订单没有对应的工单: 不新建")
+        _say(f"订单报表里有 {plan.orders_unmatched} 个订单没有对应的工单: 不新建")
     for title, changes in (("新建", plan.new), ("有变化", plan.changed)):
         if changes:
-            print(f"{title}:")
+            _say(f"{title}:")
         for c in changes[:SHOWN]:
             who = f"#{c.case_id} " if c.case_id else ""
             refund = f" 退款 {c.refund_no}" if c.refund_no else ""
-            print(f"  {who}订单 {c.order_no}{refund} {c.buyer}: {c.words}")
+            _say(f"  {who}订单 {c.order_no}{refund} {c.buyer}: {c.words}")
         if len(changes) > SHOWN:
-            print(f"  …还有 {len(changes) - SHOWN} 个")
+            _say(f"  …还有 {len(changes) - SHOWN} 个")
     rows = [r for r in plan.rejected if r.line]
     if rows:
-        print("读不了的行 (没有导入, 其他行照常导入):")
+        _say("读不了的行 (没有导入, 其他行照常导入):")
     for r in rows[:SHOWN]:
-        print(f"  {r}")
+        _say(f"  {r}")
     if len(rows) > SHOWN:
-        print(f"  …还有 {len(rows) - SHOWN} 行")
+        _say(f"  …还有 {len(rows) - SHOWN} 行")
+
+
+def _say(line: str) -> None:
+    from console.textsafe import inert
+
+    print(inert(line))
 
 
 def _confirm(plan: ImportPlan) -> bool:

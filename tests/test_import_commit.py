@@ -52,6 +52,10 @@ def test_import_then_reimport_then_a_newer_export(tmp_path, cases, db):
     # no first-response clock: nobody wrote in the chat.
     assert kinds["refund_auto_agree_shipped"].due_at == datetime(2026, 11, 29, 1, 30, tzinfo=UTC)
     assert "first_response" not in kinds and "solution" in kinds
+    # The queue orders by the nearest running clock: the last case of a batch too.
+    for refund in (rows[0], rows[5]):
+        made = cases.get(_case(db, refund.refund_no).id)
+        assert made.case.next_due_at == min(d.due_at for d in made.running)
     intervened = cases.get(_case(db, rows[1].refund_no).id)
     assert intervened.case.platform_intervened and intervened.case.escalated_to == "supervisor"
     assert {d.kind: d.due_at for d in intervened.running}["proof_timeout"] == datetime(2026, 11, 26, 4, tzinfo=UTC)
@@ -169,19 +173,31 @@ def test_the_command_line(tmp_path, capsys, db_url, db):
     home = tmp_path / "home"
     assert main(["init", str(home)]) == 0
     assert (home / "import_columns.toml").is_file()
-    path = refund_file(tmp_path / "退款.csv", refunds(2) + [Refund("2026112200000009", "30123abc")])
+    hostile = Refund("2026112200000008", "3012345678900008", buyer="测试\x1b[2J买家")  # a cell with an escape
+    path = refund_file(tmp_path / "退款.csv", refunds(2) + [Refund("2026112200000009", "30123abc"), hostile],
+                       encoding="utf-8-sig")
     base = ["--home", str(home), "--db", db_url, "--agent", "小王", "import", str(path)]
     capsys.readouterr()
     assert main([*base, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "退款报表" in out and "GB18030" in out and "新建工单 2 个" in out
+    assert "退款报表" in out and "UTF-8-BOM" in out and "新建工单 3 个" in out
     assert "退款.csv:6 订单编号 订单编号只能是数字" in out
+    assert "\x1b" not in out and "测试^[[2J买家" in out  # drawn inert, stored as is
     assert _count(db, Case) == 0
     assert main([*base, "--yes"]) == 0
-    assert "完成: 新建 2 个工单" in capsys.readouterr().out
-    assert _count(db, Case) == 2
+    assert "完成: 新建 3 个工单" in capsys.readouterr().out
+    assert _count(db, Case) == 3
+    assert _case(db, hostile.refund_no).buyer_id == "测试\x1b[2J买家"
     nothing = tmp_path / "empty.csv"
     nothing.write_bytes(b"")
     assert main(["--home", str(home), "--db", db_url, "--agent", "小王", "import", str(nothing)]) == 1
     captured = capsys.readouterr()
     assert "empty.csv" in captured.out and "Traceback" not in captured.err
+
+
+def test_a_cancelled_preview_says_so_and_writes_nothing(tmp_path, cases, db):
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(imports.ImportCancelled):
+        imports.preview([refund_file(tmp_path / "r.csv", refunds(3))], cases, cancel=cancel)
+    assert _count(db, Case) == 0

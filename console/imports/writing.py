@@ -76,15 +76,15 @@ def _write_batch(cases: Cases, batch: list, agent: str, created: set[int], chang
         refunds = [r for r in batch if isinstance(r, RefundRecord)]
         orders = [r for r in batch if isinstance(r, OrderRecord)]
         snaps = snapshot.by_refund(s, [r.refund_no for r in refunds])
+        new = [r for r in refunds if r.refund_no not in snaps and r.status not in FINISHED]
+        unchanged += sum(1 for r in refunds if r.refund_no not in snaps and r.status in FINISHED)
+        made |= _create(cases, s, new, agent)
         for rec in refunds:
             why = f"导入 {rec.file}"
             snap = snaps.get(rec.refund_no)
             if snap is None:
-                if rec.status in FINISHED:
-                    unchanged += 1
-                    continue
-                made.add(_create(cases, s, rec, agent, why))
-            elif refund_words(rec, snap, cases.policy):
+                continue
+            if refund_words(rec, snap, cases.policy):
                 with cases.edit(snap.id, agent, session=s) as e:
                     apply_refund(e, rec, why)
                 touched.add(snap.id)
@@ -104,19 +104,23 @@ def _write_batch(cases: Cases, batch: list, agent: str, created: set[int], chang
     result.unchanged += unchanged
 
 
-def _create(cases: Cases, s: Session, rec: RefundRecord, agent: str, why: str) -> int:
-    """A new case for a platform refund. The buyer applied on the platform, so it is the
+def _create(cases: Cases, s: Session, recs: list[RefundRecord], agent: str) -> set[int]:
+    """New cases for platform refunds. The buyer applied on the platform, so it is the
     buyer's contact, but no chat message waits: the `platform` channel starts no first-response
     clock (sla.toml [start.channel]); the kind's own solution clock runs from now, and the
     platform's deadline from the export."""
-    draft = CaseDraft(buyer_id=rec.buyer, order_no=rec.order_no, channel="platform", kind=rec.kind,
-                      description=rec.description, product=rec.title, initiated_by="buyer",
-                      message_at=min(rec.applied_at, cases.clock.now()) if rec.applied_at else None)
+    now = cases.clock.now()
+    drafts = [CaseDraft(buyer_id=rec.buyer, order_no=rec.order_no, channel="platform", kind=rec.kind,
+                        description=rec.description, product=rec.title, initiated_by="buyer",
+                        message_at=min(rec.applied_at, now) if rec.applied_at else None) for rec in recs]
+    made = set()
     try:
-        with cases.creating(draft, agent, session=s) as e:
+        for e, rec in zip(cases.create_many(drafts, agent, s), recs, strict=True):
+            why = f"导入 {rec.file}"
             # One event for what the export says about the new case, then its platform state.
             e.set_facts({"refund_no": rec.refund_no, "order_amount": rec.paid, **refund_facts(rec)}, why)
             apply_refund(e, rec, why)
+            made.add(e.case.id)
     except DraftError as exc:
-        raise StoreError(f"{rec.file}:{rec.line} 无法建工单: {exc}") from None
-    return e.case.id
+        raise StoreError(f"无法建工单: {exc}") from None
+    return made
