@@ -2,6 +2,7 @@
 (remembered on this computer), preview, confirm, re-import, cancel, a bad file."""
 
 import threading
+from datetime import UTC, datetime
 
 from sqlmodel import func, select
 from textual.widgets import DataTable, Input
@@ -96,6 +97,11 @@ async def test_set_folder_preview_confirm_and_reimport(tmp_path, db, policy, clo
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.table.total == 4
+        # With the platform's deadline (超时时间 2026-11-29 09:30 Shanghai) as a running clock.
+        with db.read() as s:
+            case_id = s.exec(select(Case.id).where(Case.refund_no == rows[0].refund_no)).one()
+        due = {d.kind: d.due_at for d in cases.get(case_id).running}
+        assert due["refund_auto_agree_shipped"] == datetime(2026, 11, 29, 1, 30, tzinfo=UTC)
 
         # Again: the folder is remembered, the same file changes nothing.
         screen = await _open_import(pilot)

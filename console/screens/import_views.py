@@ -56,6 +56,26 @@ def change_rows(plan: ImportPlan, limit: int = SHOWN_ROWS) -> list[list[str]]:
     return rows
 
 
+def change_detail(plan: ImportPlan, row: int) -> Text:
+    """Row `row` of the change table in full: where it comes from and every change."""
+    changes = len(plan.new)
+    c = plan.new[row] if row < changes else plan.changed[row - changes]
+    case = "新工单" if c.case_id is None else f"工单 #{c.case_id}"
+    text = Text.assemble((f"{case} · 订单 {inert(c.order_no)}", "bold"),
+                         (f" · {inert(c.file)} 第 {c.line} 行" if c.line else f" · {inert(c.file)}", "dim"))
+    for what in c.what:
+        text.append("\n  · " + inert(what))
+    return text
+
+
+def rejected_detail(plan: ImportPlan, row: int) -> Text:
+    r = plan.rejected[row]
+    where = f"{inert(r.file)} 第 {r.line} 行" if r.line else f"{inert(r.file)} (整个文件)"
+    if r.column:
+        where += f" · 列 {inert(r.column)}"
+    return Text.assemble((where, "bold"), "\n  " + inert(r.reason))
+
+
 def rejected_rows(plan: ImportPlan, limit: int = SHOWN_ROWS) -> list[list[str]]:
     """file, line, column, reason: the first `limit`."""
     return [[inert(r.file), str(r.line) if r.line else "整个文件", inert(r.column) or "—", inert(r.reason)]

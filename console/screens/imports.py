@@ -42,8 +42,10 @@ from console.imports import (
 from console.log import exc_info
 from console.screens.import_views import (
     SHOWN_ROWS,
+    change_detail,
     change_rows,
     plan_summary,
+    rejected_detail,
     rejected_rows,
     result_lines,
     size_label,
@@ -82,7 +84,7 @@ class ImportScreen(Screen[None]):
         Binding("escape,c", "cancel", "取消", priority=True, id="imp.cancel", key_display="Esc/c",
                 tooltip="停下: 预览什么也不写; 导入只留下整批"),
         Binding("enter,escape", "close", "回到队列", priority=True, id="imp.close", key_display="回车"),
-        Binding("escape", "back", "返回", id="imp.back"),
+        Binding("escape", "back", "返回", id="imp.back", tooltip="预览时: 回到文件列表; 文件列表: 回到队列 (都不写入)"),
     ]
 
     def __init__(self) -> None:
@@ -116,6 +118,7 @@ class ImportScreen(Screen[None]):
                 yield Static(id="imp-tabs")
                 yield DataTable(id="imp-changes", cursor_type="row", zebra_stripes=True)
                 yield DataTable(id="imp-rejects", cursor_type="row", zebra_stripes=True)
+                yield Static(id="imp-detail")
             yield Static(id="imp-done")
         yield KeyBar()
 
@@ -126,6 +129,10 @@ class ImportScreen(Screen[None]):
         self.query_one("#imp-offers", DataTable).focus()
         self.set_interval(0.1, self._show_progress)
         self._load_offers()
+
+    def on_unmount(self) -> None:
+        # The console closing mid-import: the worker stops after the batch it is writing.
+        self._cancel.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         for actions in STEP_ACTIONS.values():
@@ -190,6 +197,7 @@ class ImportScreen(Screen[None]):
                               "" if remembered else ("  (默认; 按 f 设置, 这台电脑会记住)", "dim"))
         self.query_one("#imp-folder", Static).update(where)
         table = self.query_one("#imp-offers", DataTable)
+        table.display = bool(found)
         table.clear(columns=True)
         for title in ("类型", "文件名", "修改时间", "大小"):
             table.add_column(title)
@@ -332,10 +340,24 @@ class ImportScreen(Screen[None]):
         if plan is None:
             return
         width = max(self.size.width - 2, 40)
-        _fill(self.query_one("#imp-changes", DataTable), ["", "工单", "订单号", "退款编号", "买家", "变化"],
+        _fill(self.query_one("#imp-changes", DataTable), ["类型", "工单", "订单号", "退款编号", "买家", "变化"],
               change_rows(plan), width, keep=[True, True, True, True, False, False])
         _fill(self.query_one("#imp-rejects", DataTable), ["文件", "行", "列", "原因"],
               rejected_rows(plan), width, keep=[False, True, False, False])
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id in ("imp-changes", "imp-rejects"):
+            self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted row in full under the table: a cell the width cut is readable here."""
+        plan, detail = self.plan, self.query_one("#imp-detail", Static)
+        table = self.query_one("#imp-changes" if self.tab == "changes" else "#imp-rejects", DataTable)
+        row = table.cursor_row
+        if plan is None or not table.row_count or row is None:
+            detail.update("")
+            return
+        detail.update(change_detail(plan, row) if self.tab == "changes" else rejected_detail(plan, row))
 
     def action_tab(self, tab: str) -> None:
         self.tab = tab
@@ -362,6 +384,7 @@ class ImportScreen(Screen[None]):
         hidden.display = False
         shown.display = True
         shown.focus()
+        self._show_detail()
 
     def action_back(self) -> None:
         if self.step == PLAN:
