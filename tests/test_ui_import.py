@@ -186,7 +186,10 @@ async def test_cancel_the_commit_leaves_whole_batches_then_import_again(tmp_path
         await _set_folder(pilot, folder)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("enter")  # confirm with Enter
+        await pilot.press("enter")  # Enter does not import (twice on the file list must not)
+        await settle(pilot)
+        assert screen.step == "plan" and "按 y" in app.messages[-1].text and _cases(db) == 0
+        await pilot.press("y")
         for _ in range(100):
             await pilot.pause(0.02)
             if wrote_one.is_set():
@@ -221,3 +224,51 @@ async def test_import_is_in_the_queue_help_and_palette(db, policy, clock, cases)
         assert ("i", "导入", "导入千牛导出 (退款/订单报表)") in rows
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "导入 (i)" in titles
+
+
+async def test_cancel_the_preview_writes_nothing_and_goes_back(tmp_path, db, policy, clock, cases, monkeypatch):
+    folder = tmp_path / "下载"
+    _exports(folder)
+    started = threading.Event()
+    real_preview = imports.preview
+
+    def slow_preview(paths, cases, rules=None, *, progress=None, cancel=None):
+        started.set()
+        assert cancel.wait(5)  # the agent's Esc arrives while the file is read
+        return real_preview(paths, cases, rules, progress=progress, cancel=cancel)
+
+    monkeypatch.setattr("console.screens.imports.preview", slow_preview)
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_import(pilot)
+        await _set_folder(pilot, folder)
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if started.is_set():
+                break
+        assert screen.step == "reading"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.step == "pick" and "已取消预览" in app.messages[-1].text
+    assert _cases(db) == 0
+
+
+async def test_no_database_work_on_the_ui_thread(tmp_path, db, policy, clock, cases):
+    from tests.ui_helpers import UIThreadSQL
+
+    folder = tmp_path / "下载"
+    _exports(folder)
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_import(pilot)
+        await _set_folder(pilot, folder)
+        with UIThreadSQL(db) as sql:
+            sql.armed = True
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            sql.armed = False
+        assert not sql.seen, sql.report()
+    assert _cases(db) == 4

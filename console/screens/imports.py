@@ -60,9 +60,9 @@ log = logging.getLogger("console.import")
 PICK, READING, PLAN, WRITING, DONE = "pick", "reading", "plan", "writing", "done"
 # Which keys each step offers (the footer shows only these).
 STEP_ACTIONS: dict[str, set[str]] = {
-    PICK: {"back", "preview", "preview_all", "paste", "folder"},
+    PICK: {"back", "preview", "preview_all", "refresh", "paste", "folder"},
     READING: {"cancel"},
-    PLAN: {"back", "tab", "confirm"},
+    PLAN: {"back", "tab", "confirm", "confirm_hint"},
     WRITING: {"cancel"},
     DONE: {"close"},
 }
@@ -75,12 +75,15 @@ class ImportScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "preview", "预览", priority=True, id="imp.preview", tooltip="预览选中的文件 (不会写入)"),
         Binding("a", "preview_all", "全部预览", id="imp.all", tooltip="把列出的导出一起预览 (退款报表 + 订单报表 + 宝贝报表)"),
+        Binding("r", "refresh", "刷新", id="imp.refresh", tooltip="重新看一遍文件夹 (刚下载了新的导出)"),
         Binding("p", "paste", "输入路径", id="imp.paste", tooltip="输入或粘贴文件路径 (多个用 ; 分隔或各加引号)"),
         Binding("f", "folder", "文件夹", id="imp.folder", tooltip="设置先看哪个文件夹 (例如 下载), 这台电脑会记住"),
         Binding("1", "tab('changes')", "变更", id="imp.changes", tooltip="新建和变更的工单"),
         Binding("2", "tab('rejected')", "拒收行", id="imp.rejected", tooltip="读不了的行: 文件、行、列、原因"),
-        Binding("enter,y", "confirm", "确认导入", priority=True, id="imp.confirm", key_display="回车/y",
+        # y only: an Enter pressed twice on the file list must not import unread.
+        Binding("y", "confirm", "确认导入", priority=True, id="imp.confirm",
                 tooltip="按预览写入 (分批写入, 可取消)"),
+        Binding("enter", "confirm_hint", show=False, priority=True),
         Binding("escape,c", "cancel", "取消", priority=True, id="imp.cancel", key_display="Esc/c",
                 tooltip="停下: 预览什么也不写; 导入只留下整批"),
         Binding("enter,escape", "close", "回到队列", priority=True, id="imp.close", key_display="回车"),
@@ -213,7 +216,7 @@ class ImportScreen(Screen[None]):
             note.update(Text("这个文件夹里没有千牛导出 (退款报表、订单报表、宝贝报表)。\n"
                              "在千牛: 退款管理 → 导出, 或 已卖出的宝贝 → 批量导出; 下载后按 f 刷新, 或按 p 输入路径。"))
         else:
-            note.update(Text("回车 预览选中的文件 · a 把列出的一起预览 · p 输入其他路径 · 预览不会写入任何内容",
+            note.update(Text("回车 预览选中的文件 · a 把列出的一起预览 · r 刷新 · p 输入其他路径 · 预览不会写入任何内容",
                              style="dim"))
 
     def _start(self, step: str, label: str, job: Callable[[], Any], done: Callable[[Any], None],
@@ -412,6 +415,13 @@ class ImportScreen(Screen[None]):
 
         count = len(plan.new) + len(plan.changed)
         self._start(WRITING, f"正在导入 {count:,} 项 (分批写入)…", job, self._committed, cancel)
+
+    def action_confirm_hint(self) -> None:
+        self.app.notify("要导入请按 y (回车不导入, 免得连按两下就导入了)")
+
+    def action_refresh(self) -> None:
+        self.query_one("#imp-folder", Static).update(Text("正在查找导出文件…"))
+        self._load_offers()
 
     def _committed(self, value: Any) -> None:
         self.plan = None
