@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import chain, islice
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from console.imports import ImportPlan, ImportResult
@@ -26,15 +27,18 @@ def size_label(size: int) -> str:
 def plan_summary(plan: ImportPlan) -> Text:
     """Each file (kind, layout, encoding, rows, or why it was refused), then the counts."""
     text = Text()
+    read = [f for f in plan.files if not f.error]
+    # The files read in aligned columns: name, kind, encoding, rows.
+    name_w = max((cell_len(inert(f.name)) for f in read), default=0)
+    kind_w = max((cell_len(_kind(f)) for f in read), default=0)
     for f in plan.files:
         if f.error:
             text.append("✖ ", style="bold red")
             text.append(inert(f.error), style="bold")
         else:
-            kind = f.kind_label + (f" {f.layout}" if f.layout else "")
             text.append("  ")
-            text.append(inert(f.name), style="bold")
-            text.append(f"   {kind}   {f.encoding}   {f.rows:,} 行")
+            text.append(set_cell_size(inert(f.name), name_w), style="bold")
+            text.append(f"   {set_cell_size(_kind(f), kind_w)}   {f.encoding:<9}  {f.rows:>7,} 行")
         text.append("\n")
     text.append_text(Text.assemble(
         "新建 ", (f"{len(plan.new):,}", "bold green"), "   变更 ", (f"{len(plan.changed):,}", "bold cyan"),
@@ -45,6 +49,10 @@ def plan_summary(plan: ImportPlan) -> Text:
     if plan.finished_skipped:
         text.append(f"   已完结的退款不建单 {plan.finished_skipped:,}", style="dim")
     return text
+
+
+def _kind(f) -> str:
+    return f.kind_label + (f" {f.layout}" if f.layout else "")
 
 
 def change_rows(plan: ImportPlan, limit: int = SHOWN_ROWS) -> list[list[str]]:

@@ -201,14 +201,11 @@ class ImportScreen(Screen[None]):
         self.query_one("#imp-folder", Static).update(where)
         table = self.query_one("#imp-offers", DataTable)
         table.display = bool(found)
-        table.clear(columns=True)
-        for title in ("类型", "文件名", "修改时间", "大小"):
-            table.add_column(title)
         policy = self.app.policy
-        for offer in found:
-            table.add_row(Text(offer.kind_label), Text(inert(offer.path.name), no_wrap=True, overflow="ellipsis"),
-                          Text(shop_time(offer.modified, policy, "%Y-%m-%d %H:%M")),
-                          Text(size_label(offer.size), justify="right"))
+        rows = [[offer.kind_label, inert(offer.path.name), shop_time(offer.modified, policy, "%Y-%m-%d %H:%M"),
+                 size_label(offer.size)] for offer in found]
+        _fill(table, ["类型", "文件名", "修改时间", "大小"], rows, max(self.size.width - 2, 40),
+              keep=[True, False, True, True], fill=False)
         note = self.query_one("#imp-pick-note", Static)
         if error:
             note.update(Text(f"✖ {error}\n按 f 换一个文件夹, 或按 p 直接输入文件路径。", style="bold"))
@@ -446,12 +443,15 @@ class ImportScreen(Screen[None]):
         self.app.pop_screen()
 
 
-def _fill(table: DataTable, headers: list[str], rows: list[list[str]], width: int, keep: list[bool]) -> None:
-    """The rows as inert one-line cells, the columns fitted to `width` (kept ones whole)."""
+def _fill(table: DataTable, headers: list[str], rows: list[list[str]], width: int, keep: list[bool],
+          *, fill: bool = True) -> None:
+    """The rows as inert one-line cells, the columns fitted to `width` (kept ones whole);
+    `fill`: the last cut column takes what is left of the line."""
     from rich.cells import cell_len
 
     natural = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    widths = share_width(natural, keep, width - 2 * CELL_PADDING * len(headers))
+    room = width - 2 * CELL_PADDING * len(headers)
+    widths = share_width(natural, keep, room if fill else min(room, sum(natural)))
     table.clear(columns=True)
     for header, w in zip(headers, widths, strict=True):
         table.add_column(header, width=max(w, 1))
