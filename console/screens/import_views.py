@@ -5,15 +5,21 @@ inert (they come from the agent's files)."""
 from __future__ import annotations
 
 from itertools import chain, islice
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from console.imports import ImportPlan, ImportResult
 from console.textsafe import inert
+from console.widgets.fitted_table import share_width
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 # A plan can hold 100,000 rows: the tables show the first ones and say how many there are.
 SHOWN_ROWS = 500
+CELL_PADDING = 1  # DataTable's default, each side of a cell
 
 
 def size_label(size: int) -> str:
@@ -107,3 +113,16 @@ def result_lines(result: ImportResult) -> Text:
         text.append("\n✖ " + inert(error), style="red")
     text.append("\n\n按 回车 或 Esc 回到工单队列。", style="dim")
     return text
+
+
+def fill_table(table: DataTable, headers: list[str], rows: list[list[str]], width: int, keep: list[bool],
+          *, fill: bool = True) -> None:
+    """The rows as inert one-line cells, the columns fitted to `width` (kept ones whole);
+    `fill`: the last cut column takes what is left of the line."""
+    natural = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    room = width - 2 * CELL_PADDING * len(headers)
+    widths = share_width(natural, keep, room if fill else min(room, sum(natural)))
+    table.clear(columns=True)
+    for header, w in zip(headers, widths, strict=True):
+        table.add_column(header, width=max(w, 1))
+    table.add_rows([[Text(cell, no_wrap=True, overflow="ellipsis") for cell in row] for row in rows])

@@ -18,17 +18,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, ProgressBar, Static
 
 from console.db import StoreError
-from console.import_picks import (
-    FolderError,
-    Offer,
-    check_folder,
-    default_folder,
-    offers,
-    remember_folder,
-    remembered_folder,
-    settings_file,
-    split_paths,
-)
+from console.import_picks import Offer
 from console.imports import (
     ImportCancelled,
     ImportPlan,
@@ -40,19 +30,18 @@ from console.imports import (
     preview,
 )
 from console.log import exc_info
+from console.screens.import_pick import PickExports
 from console.screens.import_views import (
     SHOWN_ROWS,
     change_detail,
     change_rows,
+    fill_table,
     plan_summary,
     rejected_detail,
     rejected_rows,
     result_lines,
-    size_label,
 )
-from console.sla import shop_time
 from console.textsafe import inert
-from console.widgets.fitted_table import share_width
 from console.widgets.keybar import KeyBar
 
 log = logging.getLogger("console.import")
@@ -66,10 +55,9 @@ STEP_ACTIONS: dict[str, set[str]] = {
     WRITING: {"cancel"},
     DONE: {"close"},
 }
-CELL_PADDING = 1  # DataTable's default, each side of a cell
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(PickExports, Screen[None]):
     HELP_TITLE = "导入千牛导出"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -174,48 +162,6 @@ class ImportScreen(Screen[None]):
             self.rules = load_import_rules(self._app.home)
         return self.rules
 
-    def _load_offers(self) -> None:
-        """The folder remembered on this computer and its newest exports, in a worker."""
-        settings = settings_file(self.app.identity_file)
-
-        def job() -> None:
-            remembered = remembered_folder(settings)
-            folder = remembered or default_folder()
-            try:
-                found = offers(folder, self._rules())
-                error = ""
-            except FolderError as exc:
-                found, error = [], exc.message
-            except RulesError as exc:
-                found, error = [], str(exc)
-            except OSError as exc:
-                found, error = [], f"读不了文件夹 {folder}: {exc.strerror or exc}"
-            self._later(self._offers_loaded, folder, remembered is not None, found, error)
-
-        self.run_worker(job, thread=True, exit_on_error=False, group="import-offers")
-
-    def _offers_loaded(self, folder: Path, remembered: bool, found: list[Offer], error: str) -> None:
-        self.folder, self.folder_remembered, self.offers = folder, remembered, found
-        where = Text.assemble("导出文件夹: ", (inert(str(folder)), "bold"),
-                              "" if remembered else ("  (默认; 按 f 设置, 这台电脑会记住)", "dim"))
-        self.query_one("#imp-folder", Static).update(where)
-        table = self.query_one("#imp-offers", DataTable)
-        table.display = bool(found)
-        policy = self.app.policy
-        rows = [[offer.kind_label, inert(offer.path.name), shop_time(offer.modified, policy, "%Y-%m-%d %H:%M"),
-                 size_label(offer.size)] for offer in found]
-        _fill(table, ["类型", "文件名", "修改时间", "大小"], rows, max(self.size.width - 2, 40),
-              keep=[True, False, True, True], fill=False)
-        note = self.query_one("#imp-pick-note", Static)
-        if error:
-            note.update(Text(f"✖ {error}\n按 f 换一个文件夹, 或按 p 直接输入文件路径。", style="bold"))
-        elif not found:
-            note.update(Text("这个文件夹里没有千牛导出 (退款报表、订单报表、宝贝报表)。\n"
-                             "在千牛: 退款管理 → 导出, 或 已卖出的宝贝 → 批量导出; 下载后按 f 刷新, 或按 p 输入路径。"))
-        else:
-            note.update(Text("回车 预览选中的文件 · a 把列出的一起预览 · r 刷新 · p 输入其他路径 · 预览不会写入任何内容",
-                             style="dim"))
-
     def _start(self, step: str, label: str, job: Callable[[], Any], done: Callable[[Any], None],
                cancel: threading.Event) -> None:
         """Run `job` in a worker with the progress bar; `done(result)` on the UI thread,
@@ -248,61 +194,6 @@ class ImportScreen(Screen[None]):
         done, total = self._progress
         if total:
             self.query_one("#imp-bar", ProgressBar).update(total=total, progress=done)
-
-    # ---- picking -----------------------------------------------------------------------
-
-    def action_preview(self) -> None:
-        table = self.query_one("#imp-offers", DataTable)
-        if not self.offers:
-            self.app.notify("没有可预览的文件: 按 p 输入路径, 或按 f 换文件夹")
-            return
-        row = min(table.cursor_row or 0, len(self.offers) - 1)
-        self._preview([self.offers[row].path])
-
-    def action_preview_all(self) -> None:
-        if not self.offers:
-            self.app.notify("没有可预览的文件: 按 p 输入路径, 或按 f 换文件夹")
-            return
-        self._preview([o.path for o in self.offers])
-
-    def action_paste(self) -> None:
-        from console.screens.dialogs import PromptDialog
-
-        def check(text: str) -> str | None:
-            return None if split_paths(text) else "请输入文件路径"
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self._preview([Path(p).expanduser() for p in split_paths(text)])
-
-        self.app.push_screen(PromptDialog("要导入的文件 (可粘贴路径; 多个文件用 ; 分隔或各加引号)", "",
-                                          "例如 ~/Downloads/ExportOrderList202611231403.csv", check), chosen)
-
-    def action_folder(self) -> None:
-        from console.screens.dialogs import PromptDialog
-
-        app, settings = self.app, settings_file(self.app.identity_file)
-        current = str(self.folder) if self.folder else ""
-
-        def chosen(text: str | None) -> None:
-            if text is None:
-                return
-
-            def job() -> None:
-                try:
-                    folder = check_folder(text)
-                    remember_folder(folder, settings)
-                except FolderError as exc:
-                    self._later(app.notify, f"{exc.message}。导出文件夹没有改, 还在看 {current or '默认文件夹'}",
-                                markup=False, severity="error", timeout=10)
-                    return
-                self._later(app.notify, f"导出文件夹已设为 {folder} (这台电脑会记住)", markup=False)
-                self._later(self._load_offers)
-
-            self.run_worker(job, thread=True, exit_on_error=False, group="import-folder")
-
-        self.app.push_screen(PromptDialog("先看哪个文件夹里的千牛导出? (这台电脑会记住)", current,
-                                          "例如 ~/Downloads 或 C:\\Users\\小王\\Downloads"), chosen)
 
     # ---- preview -------------------------------------------------------------------------
 
@@ -340,9 +231,9 @@ class ImportScreen(Screen[None]):
         if plan is None:
             return
         width = max(self.size.width - 2, 40)
-        _fill(self.query_one("#imp-changes", DataTable), ["类型", "工单", "订单号", "退款编号", "买家", "变化"],
+        fill_table(self.query_one("#imp-changes", DataTable), ["类型", "工单", "订单号", "退款编号", "买家", "变化"],
               change_rows(plan), width, keep=[True, True, True, True, False, False])
-        _fill(self.query_one("#imp-rejects", DataTable), ["文件", "行", "列", "原因"],
+        fill_table(self.query_one("#imp-rejects", DataTable), ["文件", "行", "列", "原因"],
               rejected_rows(plan), width, keep=[False, True, False, False])
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -416,10 +307,6 @@ class ImportScreen(Screen[None]):
     def action_confirm_hint(self) -> None:
         self.app.notify("要导入请按 y (回车不导入, 免得连按两下就导入了)")
 
-    def action_refresh(self) -> None:
-        self.query_one("#imp-folder", Static).update(Text("正在查找导出文件…"))
-        self._load_offers()
-
     def _committed(self, value: Any) -> None:
         self.plan = None
         done = self.query_one("#imp-done", Static)
@@ -441,21 +328,6 @@ class ImportScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.pop_screen()
-
-
-def _fill(table: DataTable, headers: list[str], rows: list[list[str]], width: int, keep: list[bool],
-          *, fill: bool = True) -> None:
-    """The rows as inert one-line cells, the columns fitted to `width` (kept ones whole);
-    `fill`: the last cut column takes what is left of the line."""
-    from rich.cells import cell_len
-
-    natural = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    room = width - 2 * CELL_PADDING * len(headers)
-    widths = share_width(natural, keep, room if fill else min(room, sum(natural)))
-    table.clear(columns=True)
-    for header, w in zip(headers, widths, strict=True):
-        table.add_column(header, width=max(w, 1))
-    table.add_rows([[Text(cell, no_wrap=True, overflow="ellipsis") for cell in row] for row in rows])
 
 
 def _failure(what: str, error: object) -> str:
