@@ -272,3 +272,20 @@ async def test_no_database_work_on_the_ui_thread(tmp_path, db, policy, clock, ca
             sql.armed = False
         assert not sql.seen, sql.report()
     assert _cases(db) == 4
+
+
+def test_file_names_and_cells_are_drawn_inert():
+    from pathlib import Path
+
+    from console.imports import Change, FileSummary, ImportPlan, Rejected
+    from console.screens.import_views import change_detail, change_rows, plan_summary, rejected_rows
+
+    evil = "退款\x1b[2J\u202e.csv"
+    plan = ImportPlan(files=[FileSummary(Path(evil), "refund", "GB18030", 1), FileSummary(Path("x.csv"), error=evil)],
+                      new=[Change(None, "301", "202", "买家\x1b]52;c;aGk=\x07", ("备注 — → [bold]x[/]\x1b[0m",), evil, 2)],
+                      rejected=[Rejected(evil, 3, "列\r\n", "原因\x1b[5m")])
+    drawn = [plan_summary(plan).plain, change_detail(plan, 0).plain,
+             *(" ".join(r) for r in change_rows(plan)), *(" ".join(r) for r in rejected_rows(plan))]
+    for text in drawn:
+        assert "\x1b" not in text and "\u202e" not in text and "\r" not in text and "\x07" not in text
+    assert "^[[2J" in drawn[0] and "[bold]x[/]" in drawn[1]  # shown as typed, not interpreted
