@@ -215,3 +215,25 @@ def test_presence_case_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_import_preview_snapshot(snap_compare, tmp_path, db, policy, clock, cases):
+    from console.import_picks import remember_folder, settings_file
+    from tests.export_files import Refund, refund_file, refunds
+
+    app, _ = _app(db, policy, clock, cases)
+    folder = tmp_path / "下载"
+    folder.mkdir()
+    rows = refunds(6)
+    rows.append(Refund(refund_no="20261122009999", order_no="ABC123", buyer="测试买家坏"))
+    refund_file(folder / "退款管理导出202611231000.csv", rows)
+    remember_folder(folder, settings_file())
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("enter")  # the preview of the newest export
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

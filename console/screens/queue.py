@@ -43,6 +43,7 @@ class QueueScreen(Screen[None]):
         Binding("k", "pick_kind", "类型", id="queue.kind", tooltip="按工单类型筛选"),
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
+        Binding("i", "import_exports", "导入", id="queue.import", tooltip="导入千牛导出 (退款/订单报表)"),
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
         Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记 (笔记栏里: Ctrl+S 保存 · Ctrl+G 改我上一条)"),
         Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
@@ -295,6 +296,11 @@ class QueueScreen(Screen[None]):
         from console.screens.registers import RegistersScreen
 
         self.app.push_screen(RegistersScreen())
+
+    def action_import_exports(self) -> None:
+        from console.screens.imports import ImportScreen
+
+        self.app.push_screen(ImportScreen())
 
     def action_new_case(self) -> None:
         from console.screens.new_case import open_new_case
