@@ -63,6 +63,11 @@ class Case(SQLModel, table=True):
         # Prefix search: LIKE 'abc%' on PostgreSQL (any collation), a range on SQLite.
         Index("ix_case_buyer", "buyer_id", postgresql_ops={"buyer_id": "varchar_pattern_ops"}),
         Index("ix_case_order", "order_no", postgresql_ops={"order_no": "varchar_pattern_ops"}),
+        # The supervisor's figures (console/metrics): each reads a range of one milestone.
+        Index("ix_case_first_message", "first_message_at"),
+        Index("ix_case_resolved", "resolved_at"),
+        Index("ix_case_escalated", "escalated_at"),
+        Index("ix_case_rated", "rated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +112,17 @@ class Case(SQLModel, table=True):
     order_amount: str | None = Field(default=None, max_length=20)  # 订单实付
     item_value: str | None = Field(default=None, max_length=20)  # 宝贝价值 (the 30 % cap's base)
     agreed_amount: str | None = Field(default=None, max_length=20)  # what the shop agreed to pay
+    # Milestones for the supervisor's figures (console/metrics), kept by CaseEdit on every
+    # path: who gave the first reply; when (last) and by whom the case was resolved; how often
+    # it was reopened; what the wizard's last outcome gave the buyer (vocab.OUTCOME_KINDS);
+    # when the current escalation and the buyer's satisfaction were recorded.
+    first_replied_by: str | None = Field(default=None, max_length=64)
+    resolved_at: datetime | None = _utc(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=64)
+    reopen_count: int = 0
+    outcome_kind: str | None = Field(default=None, max_length=24)
+    escalated_at: datetime | None = _utc(nullable=True)
+    rated_at: datetime | None = _utc(nullable=True)
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 
@@ -115,6 +131,11 @@ class Deadline(SQLModel, table=True):
     """One clock on a case. `due_at` is absolute; a paused shop clock keeps `remaining_s`."""
 
     __tablename__ = "deadline"
+    # The figures read the clocks started (shop) or due (platform) in a date range.
+    __table_args__ = (
+        Index("ix_deadline_started", "clock", "started_at"),
+        Index("ix_deadline_due", "clock", "due_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -194,7 +215,7 @@ class Handover(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     from_agent: str = Field(max_length=64)
     to_agent: str | None = Field(default=None, max_length=64, index=True)  # None: the pool
-    created_at: datetime = _utc()
+    created_at: datetime = _utc(index=True)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     acknowledged_at: datetime | None = _utc(nullable=True)
@@ -292,9 +313,11 @@ class ReplyCopy(SQLModel, table=True):
     reply_ids: str = Field(max_length=400, index=True)  # several when replies were combined
     version: str = Field(max_length=100)
     agent: str = Field(max_length=64)
-    at: datetime = _utc()
+    at: datetime = _utc(index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     edited: bool = False
+    # Forbidden phrases (禁用语) the agent was warned about and copied anyway.
+    forbidden_overridden: int = 0
 
 
 class ReplyDraft(SQLModel, table=True):
