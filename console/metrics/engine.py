@@ -1,0 +1,115 @@
+"""How every figure is computed, once for all agents: one grouped SQL query per figure (by
+shop day and agent), folded in Python into the value for the scope, the daily series and the
+ranks. Percentiles come from value histograms counted by SQL (exact, and small to fetch).
+
+A figure is a `Figure`: its `FigureInfo`, a `fetch` returning rows (day, agent, bag), a
+`summarize` turning a merged bag into the headline, the values and a breakdown table, and a
+`drill` listing the cases behind it. A bag is a dict of ints and Counters; bags add up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, text
+
+from console.metrics.calc import as_day, day_bounds, day_sql, seconds_sql
+from console.metrics.model import DrillRow, FigureInfo, FigureResult, Scope, Value
+from console.models import UTCDateTime
+from console.sla import Policy
+
+Bag = dict[str, object]
+Row = tuple[date, str | None, Bag]
+
+
+@dataclass
+class Summary:
+    headline: float | None
+    values: list[Value]
+    table: list[tuple[str, ...]] = field(default_factory=list)
+    table_head: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    info: FigureInfo
+    fetch: Callable[[Context], list[Row]]
+    summarize: Callable[[Bag, Context], Summary]
+    drill: Callable[[Context], list[DrillRow]]
+
+
+class Context:
+    """One computation: a connection, the scope's UTC bounds, the time now, the rules."""
+
+    def __init__(self, conn, policy: Policy, scope: Scope, now: datetime) -> None:
+        self.conn = conn
+        self.policy = policy
+        self.scope = scope
+        self.now = now
+        self.dialect = conn.dialect.name
+        self.lo, self.hi = day_bounds(scope.start, scope.end, policy.timezone)
+        self.offset_s = int(policy.timezone.utcoffset(self.lo.replace(tzinfo=None)).total_seconds())
+        self.cache: dict[str, list[Row]] = {}
+
+    def day(self, column: str) -> str:
+        return day_sql(self.dialect, column, self.offset_s)
+
+    def secs(self, a: str, b: str) -> str:
+        return seconds_sql(self.dialect, a, b)
+
+    def kind_filter(self, alias: str = "c") -> str:
+        return f" AND {alias}.kind = :kind" if self.scope.kind else ""
+
+    def agent_filter(self, column: str) -> str:
+        return f" AND {column} = :agent" if self.scope.agent else ""
+
+    def run(self, sql: str, **params) -> list[tuple]:
+        """Run `sql` with :lo, :hi, :now, :kind, :agent and `params` (times typed like the columns)."""
+        params = {"lo": self.lo, "hi": self.hi, "now": self.now, "kind": self.scope.kind,
+                  "agent": self.scope.agent, "yes": True, **params}
+        names = [n for n in params if f":{n}" in sql]
+        stmt = text(sql).bindparams(*[bindparam(n, type_=UTCDateTime()) for n in names
+                                      if isinstance(params[n], datetime)])
+        return [tuple(r) for r in self.conn.execute(stmt, {n: params[n] for n in names}).all()]
+
+    def cached(self, key: str, fetch: Callable[[], list[Row]]) -> list[Row]:
+        if key not in self.cache:
+            self.cache[key] = fetch()
+        return self.cache[key]
+
+
+def merge(bags) -> Bag:
+    out: Bag = {}
+    for bag in bags:
+        for k, v in bag.items():
+            if isinstance(v, Counter):
+                out.setdefault(k, Counter()).update(v)  # type: ignore[union-attr]
+            else:
+                out[k] = out.get(k, 0) + v  # type: ignore[operator]
+    return out
+
+
+def evaluate(fig: Figure, ctx: Context) -> FigureResult:
+    """The figure for the scope: value, daily series, and every agent's rank."""
+    rows = fig.fetch(ctx)
+    agent = ctx.scope.agent
+    mine = [r for r in rows if agent is None or r[1] == agent]
+    s = fig.summarize(merge(r[2] for r in mine), ctx)
+    by_day: dict[date, list[Bag]] = {}
+    for day, _, bag in mine:
+        by_day.setdefault(as_day(day), []).append(bag)
+    series = [(d, fig.summarize(merge(by_day[d]), ctx).headline if d in by_day else None)
+              for d in ctx.scope.days()]
+    by_agent: dict[str, list[Bag]] = {}
+    for _, who, bag in rows:
+        if who:
+            by_agent.setdefault(who, []).append(bag)
+    ranking = [(who, h) for who, bags in by_agent.items()
+               if (h := fig.summarize(merge(bags), ctx).headline) is not None]
+    ranking.sort(key=lambda p: (p[1] if fig.info.better == "lower" else -p[1], p[0]))
+    rank = next((i + 1 for i, (who, _) in enumerate(ranking) if who == agent), None)
+    return FigureResult(info=fig.info, scope=ctx.scope, headline=s.headline, values=s.values, table=s.table,
+                        table_head=s.table_head, series=series, rank=rank, ranked=len(ranking), ranking=ranking)
