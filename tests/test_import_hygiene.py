@@ -12,7 +12,8 @@ DOMAIN = [
     "sop", "phrases", "clipboard", "registers", "notes", "handover", "wizard", "money",
     "home", "identity", "reply_drafts", "log", "dbtools", "journal", "workdays", "case_edit", "case_clocks",
     "case_close", "case_followup", "replies", "services", "libraries", "reply_values", "team_library", "presence",
-    "library_cli", "outbox",
+    "library_cli", "outbox", "metrics", "metrics.engine", "metrics.calc", "metrics.model", "metrics.export",
+    "report_cli",
 ]
 
 

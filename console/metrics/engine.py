@@ -101,15 +101,18 @@ def evaluate(fig: Figure, ctx: Context) -> FigureResult:
     by_day: dict[date, list[Bag]] = {}
     for day, _, bag in mine:
         by_day.setdefault(as_day(day), []).append(bag)
-    series = [(d, fig.summarize(merge(by_day[d]), ctx).headline if d in by_day else None)
-              for d in ctx.scope.days()]
+    # A day with nothing counted is what the figure says of nothing (0 escalations, no median).
+    series = [(d, fig.summarize(merge(by_day.get(d, [])), ctx).headline) for d in ctx.scope.days()]
     by_agent: dict[str, list[Bag]] = {}
     for _, who, bag in rows:
         if who:
             by_agent.setdefault(who, []).append(bag)
     ranking = [(who, h) for who, bags in by_agent.items()
                if (h := fig.summarize(merge(bags), ctx).headline) is not None]
-    ranking.sort(key=lambda p: (p[1] if fig.info.better == "lower" else -p[1], p[0]))
-    rank = next((i + 1 for i, (who, _) in enumerate(ranking) if who == agent), None)
+    lower = fig.info.better == "lower"
+    ranking.sort(key=lambda p: (p[1] if lower else -p[1], p[0]))
+    # Ties share a rank (1, 2, 2, 4): one more than the agents strictly better.
+    mine_h = next((h for who, h in ranking if who == agent), None)
+    rank = None if mine_h is None else 1 + sum(1 for _, h in ranking if (h < mine_h if lower else h > mine_h))
     return FigureResult(info=fig.info, scope=ctx.scope, headline=s.headline, values=s.values, table=s.table,
                         table_head=s.table_head, series=series, rank=rank, ranked=len(ranking), ranking=ranking)
