@@ -110,6 +110,7 @@ def test_escalations_by_target_and_reason(history):
     assert (r.value("to_supervisor"), r.value("to_senior"), r.value("to_risk_legal")) == (1, 1, 0)
     assert sorted(r.table) == [("主管", "买家要求赔偿", "1"), ("资深客服", "买家不满意: 退款太慢", "1")]
     assert r.series == [(DAY1, 0), (DAY2, 2)]
+    assert r.ranking == [("小王", 0), ("老陈", 0), ("阿珍", 2)]  # none is a value (C9 is 阿珍's since the handover)
     assert _drill(m, ids, "escalations") == ["C8", "C9"]
 
 
@@ -179,7 +180,9 @@ def test_every_figure_says_its_formula_and_an_empty_range_is_empty(history):
     seen = []
     empty = m.compute_all(Scope(date(2026, 10, 1), date(2026, 10, 2)), progress=lambda i, n, name: seen.append(i))
     assert seen == list(range(1, len(FIGURES) + 1))
-    assert all(not r.ranking for r in empty)
+    # Nothing counted: no value, no ranks; but "no escalations" is 0, for the team and everyone.
+    assert {r.info.id for r in empty if r.headline is not None} == {"escalations"}
+    assert {r.info.id for r in empty if r.ranking} == {"escalations"}
 
 
 def test_milestones_are_recorded_by_the_store(history, cases):

@@ -75,6 +75,11 @@ class Context:
                                       if isinstance(params[n], datetime)])
         return [tuple(r) for r in self.conn.execute(stmt, {n: params[n] for n in names}).all()]
 
+    def agents(self) -> list[str]:
+        if "agents" not in self.cache:
+            self.cache["agents"] = [r[0] for r in self.run("SELECT name FROM agent")]  # type: ignore[misc]
+        return self.cache["agents"]  # type: ignore[return-value]
+
     def cached(self, key: str, fetch: Callable[[], list[Row]]) -> list[Row]:
         if key not in self.cache:
             self.cache[key] = fetch()
@@ -103,7 +108,8 @@ def evaluate(fig: Figure, ctx: Context) -> FigureResult:
         by_day.setdefault(as_day(day), []).append(bag)
     # A day with nothing counted is what the figure says of nothing (0 escalations, no median).
     series = [(d, fig.summarize(merge(by_day.get(d, [])), ctx).headline) for d in ctx.scope.days()]
-    by_agent: dict[str, list[Bag]] = {}
+    # Every known agent is ranked where nothing is a value too (no escalations: 0, ranked first).
+    by_agent: dict[str, list[Bag]] = {name: [] for name in ctx.agents()}
     for _, who, bag in rows:
         if who:
             by_agent.setdefault(who, []).append(bag)
