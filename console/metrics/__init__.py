@@ -22,10 +22,14 @@ from datetime import date, timedelta
 
 from console.clock import Clock
 from console.db import Database, NotFoundError
-from console.metrics import clocks, mix, outcomes, replies, response
 from console.metrics.calc import format_value, percentile
+from console.metrics.clocks import FIGURES as CLOCKS
 from console.metrics.engine import Context, Figure, evaluate
+from console.metrics.mix import FIGURES as MIX
 from console.metrics.model import DrillRow, FigureInfo, FigureResult, Scope, Value
+from console.metrics.outcomes import FIGURES as OUTCOMES
+from console.metrics.replies import FIGURES as REPLIES
+from console.metrics.response import FIGURES as RESPONSE
 from console.sla import Policy
 
 __all__ = [
@@ -34,8 +38,7 @@ __all__ = [
 ]
 
 # In the order the screen and the report show them.
-_ALL: list[Figure] = [*response.FIGURES[:1], *clocks.FIGURES, *response.FIGURES[1:], *outcomes.FIGURES,
-                      *mix.FIGURES, *replies.FIGURES]
+_ALL: list[Figure] = [*RESPONSE[:1], *CLOCKS, *RESPONSE[1:], *OUTCOMES, *MIX, *REPLIES]
 FIGURES: dict[str, Figure] = {f.info.id: f for f in _ALL}
 
 Progress = Callable[[int, int, str], None]  # (figures done, figures in all, name of the one just done)
