@@ -138,6 +138,7 @@ def test_work_mix_complaints_and_interventions(history):
     assert got["interventions"].value("intervened_share") == 1 / 9
     assert "近似" in got["interventions"].info.formula  # a proxy for the platform's dispute rate
     assert _drill(m, ids, "complaints") == ["C8"]
+    assert [r.case_id for r in m.drill("work_mix", BOTH, limit=3)] == [ids["C1"], ids["C2"], ids["C3"]]
 
 
 def test_replies_and_forbidden_overrides(history):
@@ -202,6 +203,8 @@ def test_percentile_nearest_rank():
     assert percentile(Counter({1: 9, 100: 1}), 90) == 1
     assert percentile(Counter({1: 9, 100: 1}), 91) == 100
     assert format_seconds(92385) == "1天1小时"
+    with pytest.raises(ValueError):
+        Scope(DAY2, DAY1)
 
 
 @pytest.mark.backends("sqlite")

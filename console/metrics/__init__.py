@@ -85,7 +85,7 @@ class Metrics:
         (e.g. the cases that missed the first-response limit), at most `limit`."""
         fig = self._figure(figure_id)
         with self.db.read() as s:
-            ctx = Context(s.connection(), self.policy, scope, self.clock.now())
+            ctx = Context(s.connection(), self.policy, scope, self.clock.now(), limit=limit)
             return fig.drill(ctx)[:limit]
 
     def agents(self) -> list[str]:

@@ -45,8 +45,9 @@ class Figure:
 class Context:
     """One computation: a connection, the scope's UTC bounds, the time now, the rules."""
 
-    def __init__(self, conn, policy: Policy, scope: Scope, now: datetime) -> None:
+    def __init__(self, conn, policy: Policy, scope: Scope, now: datetime, limit: int | None = None) -> None:
         self.conn = conn
+        self.limit = limit  # drill-downs: at most this many cases
         self.policy = policy
         self.scope = scope
         self.now = now
@@ -65,6 +66,9 @@ class Context:
 
     def secs(self, a: str, b: str) -> str:
         return seconds_sql(self.dialect, a, b)
+
+    def limit_sql(self) -> str:
+        return f" LIMIT {int(self.limit)}" if self.limit else ""
 
     def kind_filter(self, alias: str = "c") -> str:
         return f" AND {alias}.kind = :kind" if self.scope.kind else ""
