@@ -60,6 +60,7 @@ def run(db, policy, args: argparse.Namespace, clock=None) -> int:
         print("日期范围最长一年 (366 天)", file=sys.stderr)
         return 2
     fmt = args.format or (args.out.suffix.lower().lstrip(".") if args.out else "text")
+    fmt = {"txt": "text"}.get(fmt, fmt)
     if fmt not in FORMATS:
         print(f"不认识的格式 “{fmt}”: 用 --format text、xlsx 或 csv", file=sys.stderr)
         return 2
