@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.phrases.cli import add_parser as add_phrases
 
     add_phrases(sub)
+    from console.report_cli import add_parser as add_report
+
+    add_report(sub)
     from console.library_cli import add_parser as add_library
 
     add_library(sub)
@@ -187,6 +190,10 @@ def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> 
             return 2
         print(f"{name} 的角色: {args.role}")
         return 0
+    if args.command == "report":
+        from console.report_cli import run as run_report
+
+        return run_report(db, policy, args)
     from console.identity import agent_name
 
     agent = agent_name(args.agent)  # None: the console asks on first start
