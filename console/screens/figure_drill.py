@@ -21,6 +21,12 @@ from console.widgets.keybar import KeyBar
 LIMIT = 500  # rows listed; the title says when there are more
 
 
+class DrillTable(DataTable):
+    """Enter is the table's own, so it acts on the row an arrow typed just before it moved to."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "打开工单", id="drill.open")]
+
+
 class FigureDrillScreen(Screen[None]):
     HELP_TITLE = "数据明细"
 
@@ -31,7 +37,6 @@ class FigureDrillScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "返回数据", id="drill.back"),
-        Binding("enter", "open", "打开工单", id="drill.open", priority=True),
     ]
 
     def __init__(self, info: FigureInfo, scope: Scope, words: str = "") -> None:
@@ -43,7 +48,7 @@ class FigureDrillScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-title")
-        yield DataTable(id="drill-table", cursor_type="row", zebra_stripes=True)
+        yield DrillTable(id="drill-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:

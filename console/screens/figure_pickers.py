@@ -66,6 +66,10 @@ class FormulaDialog(ModalScreen[None]):
     """`?` on a figure: its formula in words, numerator, denominator, which agent a case
     counts for, what Enter lists, and its numbers for the range shown."""
 
+    DEFAULT_CSS = """
+    FormulaDialog .figure-help { width: 96%; max-width: 100; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,enter,q", "close", "关闭", id="formula.close"),
     ]
@@ -79,7 +83,7 @@ class FormulaDialog(ModalScreen[None]):
         info = self.info
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table.add_column(overflow="fold")  # every word of the formula, never cut with …
         table.add_row("公式", Text(info.formula))
         table.add_row("分子", Text(info.numerator or "— (不是比例)"))
         table.add_row("分母", Text(info.denominator or "— (不是比例)"))

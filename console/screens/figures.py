@@ -39,6 +39,15 @@ class _Superseded(Exception):
     """A newer choice came while this computation ran: stop, nobody wants its result."""
 
 
+class FigureTable(DataTable):
+    """The figures, one a row. Enter is the table's own (a screen binding with priority would
+    run before an arrow key typed just ahead of it has moved the cursor)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "明细", id="figures.drill", tooltip="这项数据背后的工单,回车打开工单"),
+    ]
+
+
 class FiguresScreen(Screen[None]):
     HELP_TITLE = "主管数据"
 
@@ -59,7 +68,6 @@ class FiguresScreen(Screen[None]):
         Binding("t", "type_days", "输入日期", id="figures.days", tooltip="输入日期范围: 2026-11-01..2026-11-30"),
         Binding("a", "pick_agent", "客服", id="figures.agent", tooltip="全团队或某位客服 (选一位客服时显示名次)"),
         Binding("k", "pick_kind", "类型", id="figures.kind", tooltip="只看某类工单"),
-        Binding("enter", "drill", "明细", id="figures.drill", priority=True, tooltip="这项数据背后的工单,回车打开工单"),
         # The app's `?` is the key list; here it explains the figure under the cursor (F1 lists keys).
         Binding("question_mark", "formula", "公式", key_display="?", id="figures.formula",
                 tooltip="这项数据的公式、分子分母、工单算给哪位客服"),
@@ -78,6 +86,7 @@ class FiguresScreen(Screen[None]):
         self.progress = (0, 0, "")
         self.error = ""
         self.last_export = ""
+        self.per_cell = 1  # days a character of the trend stands for
         self._generation = 0
 
     @property
@@ -87,7 +96,7 @@ class FiguresScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="fig-title")
         yield Static(id="fig-progress")
-        yield DataTable(id="fig-table", cursor_type="row", zebra_stripes=True)
+        yield FigureTable(id="fig-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="fig-detail")
         yield KeyBar()
 
@@ -194,7 +203,8 @@ class FiguresScreen(Screen[None]):
             return
         now = self.app.now().astimezone(self.app.policy.timezone).strftime("%m-%d %H:%M")
         tail = f" · 已导出 {self.last_export}" if self.last_export else ""
-        line.update(Text(f"{len(self.results)} 项 · 算于 {now} (店铺时间) · 趋势每格一天, · 为当天无数据{tail}",
+        each = "每格一天" if self.per_cell == 1 else f"每格约{self.per_cell}天"
+        line.update(Text(f"{len(self.results)} 项 · 算于 {now} (店铺时间) · 趋势: {each},· 表示没有可算的{tail}",
                          no_wrap=True, overflow="ellipsis"))
 
     def _trend_width(self, days: int) -> int:
@@ -208,10 +218,12 @@ class FiguresScreen(Screen[None]):
         results = {r.info.id: r for r in self.results or []}
         days = len(self.scope.days()) if self.scope else 1
         width = self._trend_width(days)
-        table.add_column("数据", key="name")
-        table.add_column("数值", key="value")
-        table.add_column(f"趋势 ({'每格一天' if days <= width else f'{days}天缩为{width}格'})", key="trend")
-        table.add_column("名次", key="rank")
+        # Fixed widths: the columns do not jump while the values are on their way.
+        table.add_column("数据", key="name", width=14)
+        table.add_column("数值", key="value", width=10)
+        table.add_column("趋势", key="trend", width=max(width, 4))
+        self.per_cell = 1 if days <= width else -(-days // width)
+        table.add_column("名次", key="rank", width=7)
         for info in self.infos:
             r = results.get(info.id)
             if r is None:
