@@ -89,7 +89,7 @@ async def test_ranges_agent_and_kind_change_the_figures(db, policy, clock, histo
         await settle(pilot)
         # Day 2 only: C8 20 s and C9 5 s, both within.
         assert _cells(screen, "first_response")[1] == "100.0%"
-        assert _cells(screen, "first_response")[2] == "█"  # one day, one character
+        assert _cells(screen, "first_response")[2] == "██"  # one day: two cells where there is room
 
         await pilot.press("4")  # back to 30 days
         await pilot.press("a")

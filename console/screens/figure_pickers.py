@@ -66,10 +66,6 @@ class FormulaDialog(ModalScreen[None]):
     """`?` on a figure: its formula in words, numerator, denominator, which agent a case
     counts for, what Enter lists, and its numbers for the range shown."""
 
-    DEFAULT_CSS = """
-    FormulaDialog .figure-help { width: 96%; max-width: 100; }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,enter,q", "close", "关闭", id="formula.close"),
     ]
@@ -91,13 +87,16 @@ class FormulaDialog(ModalScreen[None]):
         table.add_row("排名", Text("越高越好" if info.better == "higher" else "越低越好"))
         table.add_row("回车明细", Text(info.drill))
         if self.result is not None:
-            for v in self.result.values:
-                table.add_row("", Text(f"{v.label}: {format_value(v.value, v.unit)}", style="cyan"))
+            values = " · ".join(f"{v.label} {format_value(v.value, v.unit)}" for v in self.result.values)
+            table.add_row("本范围", Text(values, style="cyan"))
         with VerticalScroll(classes="dialog figure-help"):
             yield Label(Text(f"{info.name} · 怎么算"), classes="dialog-title")
             yield Static(table, id="formula-body")
-            yield Label("Esc 或 ? 关闭", classes="dialog-hint")
+            yield Label("Esc 或 ? 关闭 · ↑↓ 滚动", classes="dialog-hint")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # ↑↓ scroll a long formula in a small window
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,7 @@ from console.db import StoreError
 from console.figure_days import RANGE_HINT, days_words, parse_days, preset_days, shift_started
 from console.log import exc_info
 from console.metrics import FigureInfo, FigureResult, Scope, format_value
+from console.metrics.export import ranks
 from console.textsafe import inert
 from console.vocab import KINDS
 from console.widgets.keybar import KeyBar
@@ -56,7 +57,7 @@ class FiguresScreen(Screen[None]):
     FiguresScreen #fig-progress { height: 1; color: $text-muted; }
     FiguresScreen #fig-progress.-error { color: $text-error; text-style: bold; }
     FiguresScreen #fig-table { height: 1fr; }
-    FiguresScreen #fig-detail { height: 2; color: $text-muted; padding: 0 1; }
+    FiguresScreen #fig-detail { height: auto; min-height: 2; max-height: 2; color: $text-muted; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,6 +88,7 @@ class FiguresScreen(Screen[None]):
         self.error = ""
         self.last_export = ""
         self.per_cell = 1  # days a character of the trend stands for
+        self.wide = 1  # characters a day of the trend takes (a wide window, a short range)
         self._generation = 0
 
     @property
@@ -109,6 +111,9 @@ class FiguresScreen(Screen[None]):
         self.ask(Scope(start, end), words)
 
     def on_resize(self) -> None:
+        # The line under the table gets the rows the table does not need (2 at least).
+        spare = self.size.height - (2 + 1 + len(self.infos) + 3)
+        self.query_one("#fig-detail").styles.max_height = max(2, spare)
         if self.infos:
             self._fill()
 
@@ -203,12 +208,15 @@ class FiguresScreen(Screen[None]):
             return
         now = self.app.now().astimezone(self.app.policy.timezone).strftime("%m-%d %H:%M")
         tail = f" · 已导出 {self.last_export}" if self.last_export else ""
-        each = "每格一天" if self.per_cell == 1 else f"每格约{self.per_cell}天"
+        each = (f"每格约{self.per_cell}天" if self.per_cell > 1 else "每格一天" if self.wide == 1
+                else f"每天{self.wide}格")
         line.update(Text(f"{len(self.results)} 项 · 算于 {now} (店铺时间) · 趋势: {each},· 表示没有可算的{tail}",
                          no_wrap=True, overflow="ellipsis"))
 
     def _trend_width(self, days: int) -> int:
-        return max(7, min(days, self.size.width - _OTHER_CELLS))
+        """Cells for the trend: a day each while they fit, two a day in a wide window."""
+        room = max(7, self.size.width - _OTHER_CELLS)
+        return min(room, days * max(1, min(2, room // max(1, days))))
 
     def _fill(self) -> None:
         """The table from `results` (or the names with … while computing); the cursor stays."""
@@ -223,6 +231,7 @@ class FiguresScreen(Screen[None]):
         table.add_column("数值", key="value", width=10)
         table.add_column("趋势", key="trend", width=max(width, 4))
         self.per_cell = 1 if days <= width else -(-days // width)
+        self.wide = width // days if days <= width else 1
         table.add_column("名次", key="rank", width=7)
         for info in self.infos:
             r = results.get(info.id)
@@ -230,6 +239,8 @@ class FiguresScreen(Screen[None]):
                 table.add_row(Text(info.name), Text("…", style="dim"), "", "", key=info.id)
                 continue
             trend = spark([v for _, v in r.series], width)
+            if self.wide > 1:
+                trend = "".join(ch * self.wide for ch in trend)  # a wide window: a wider day
             table.add_row(Text(info.name), Text(format_value(r.headline, info.unit), style="bold", justify="right"),
                           Text(trend, style="cyan"), Text(_rank(r)), key=info.id)
         if self.infos:
@@ -251,7 +262,14 @@ class FiguresScreen(Screen[None]):
             detail.update(Text(f"{info.name}: {info.formula}", overflow="ellipsis"))
             return
         parts = [f"{v.label} {format_value(v.value, v.unit)}" for v in r.values]
-        detail.update(Text(f"{info.name}: " + " · ".join(parts), overflow="ellipsis"))
+        text = Text(f"{info.name}: " + " · ".join(parts))
+        if r.ranking:
+            # Everyone's value, best first: who needs help reads here (room for it in a tall window).
+            way = "越高越好" if info.better == "higher" else "越低越好"
+            text.append(f"\n排名 ({way}): ", style="bold")
+            text.append(" · ".join(f"{rank} {inert(who)} {format_value(h, info.unit)}"
+                                   for rank, who, h in ranks(r.ranking)))
+        detail.update(text)
 
     # ---- what is under the cursor ------------------------------------------------------------
 
