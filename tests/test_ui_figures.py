@@ -217,7 +217,8 @@ async def test_export_writes_xlsx_and_csv_and_a_failure_is_said(db, policy, cloc
         await settle(pilot)
         folder = app.home.exports_dir
         xlsx = sorted(folder.glob("主管数据-20261027-20261125-全团队-*.xlsx"))
-        assert len(xlsx) == 1 and str(xlsx[0]) in _status(app).replace("\n", "")
+        said = _status(app).replace("\n", "")
+        assert len(xlsx) == 1 and xlsx[0].name in said and str(folder) in said
         wb = load_workbook(xlsx[0])
         assert wb.sheetnames[:2] == ["汇总", "每日"] and "公式" in wb.sheetnames
         rows = [r for r in wb["汇总"].iter_rows(values_only=True) if r[0] == "首次响应"]
@@ -247,13 +248,57 @@ async def test_the_palette_and_the_queue_help_offer_the_figures(db, policy, cloc
 
 
 async def test_a_newer_choice_wins_over_one_still_computing(db, policy, clock, history):
+    import threading
+
     app = make_app(db, policy, clock)
+    metrics = app.services.metrics
+    real, gate, started = metrics.compute_all, threading.Event(), threading.Event()
+
+    def slow(scope, progress=None, only=None):
+        if scope.start == scope.end:  # "today" hangs after its first figure until let go
+            progress(1, 14, "首次响应")
+            started.set()
+            gate.wait(10)
+        return real(scope, progress, only)
+
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
-        await pilot.press("1", "3", "4")  # three choices at once: the last one is shown
+        metrics.compute_all = slow
+        await pilot.press("1")
+        while not started.is_set():
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert "计算中" in str(screen.query_one("#fig-progress").render())
+        assert _cells(screen, "first_response")[1] == "…"
+        # The keys answer while it computes: `?` opens and closes, then a newer choice.
+        await pilot.press("?")
+        assert isinstance(app.screen, FormulaDialog)
+        await pilot.press("escape")
+        await pilot.press("4")
+        gate.set()  # the old one runs on, sees it was cancelled, and is never shown
         await settle(pilot)
         assert "近30天" in str(screen.query_one("#fig-title").render())
         assert screen.shown == screen.scope and _cells(screen, "first_response")[1] == "62.5%"
+
+
+async def test_a_failed_computation_is_said_on_the_screen(db, policy, clock, history):
+    from console.db import StoreError
+
+    app = make_app(db, policy, clock)
+
+    def broken(scope, progress=None, only=None):
+        raise StoreError("数据库读取失败 (测试)")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        app.services.metrics.compute_all = broken
+        await pilot.press("3")
+        await settle(pilot)
+        assert "数据库读取失败 (测试)" in str(screen.query_one("#fig-progress").render())
+        await pilot.press("x")
+        await settle(pilot)
+        assert "按 r 重算" in _status(app)
+        assert not app.home.exports_dir.exists() or not any(app.home.exports_dir.iterdir())
 
 
 def test_typed_ranges_and_presets():

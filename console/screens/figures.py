@@ -148,6 +148,9 @@ class FiguresScreen(Screen[None]):
             self._later(self._failed, generation, exc.message)
             return
         except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
+            if self.app.db.lost(exc):
+                self._later(self._failed, generation, "数据库连接中断,没能计算。连上后按 r 重算")
+                return
             log.error("主管数据计算出错", exc_info=exc_info(exc))
             self._later(self._failed, generation, f"计算没有成功: {exc}")
             return
@@ -207,7 +210,7 @@ class FiguresScreen(Screen[None]):
             ))
             return
         now = self.app.now().astimezone(self.app.policy.timezone).strftime("%m-%d %H:%M")
-        tail = f" · 已导出 {self.last_export}" if self.last_export else ""
+        tail = f" · 已导出到 {self.last_export}" if self.last_export else ""
         each = (f"每格约{self.per_cell}天" if self.per_cell > 1 else "每格一天" if self.wide == 1
                 else f"每天{self.wide}格")
         line.update(Text(f"{len(self.results)} 项 · 算于 {now} (店铺时间) · 趋势: {each},· 表示没有可算的{tail}",
@@ -334,7 +337,7 @@ class FiguresScreen(Screen[None]):
             if isinstance(result, str):  # checked in the dialog; kept safe all the same
                 self.app.notify(result, markup=False, severity="warning")
                 return
-            self.ask(self._scope(*result), "日期")
+            self.ask(self._scope(*result), "自选")
 
         self.app.push_screen(PromptDialog("输入日期范围 (店铺日期,含首尾两天)", current, RANGE_HINT, check), chosen)
 
@@ -417,9 +420,9 @@ class FiguresScreen(Screen[None]):
             self.app.notify(error, markup=False, severity="error")
             return
         xlsx, csv = paths
-        self.last_export = f"{xlsx.name} 和 .csv"
+        self.last_export = str(xlsx.parent)
         self._paint_progress()
-        self.app.notify(f"已导出 → {xlsx}\n以及 → {csv}", markup=False)
+        self.app.notify(f"已导出 {xlsx.name} 和 {csv.suffix} → {xlsx.parent}", markup=False, timeout=15)
 
 
 def _rank(r: FigureResult) -> str:
