@@ -321,3 +321,24 @@ def test_text_sparkline():
     assert spark([None, None], 5) == "··"
     assert spark([0, 0], 5) == "▁▁"
     assert spark([1, 1, 3, 3], 2) == "▃█"  # four days in two cells: the mean of each pair
+
+
+async def test_a_hostile_agent_name_is_drawn_as_text(db, policy, clock, cases, history):
+    bad = "[b]坏[/red]"  # control characters are refused as names; markup is not
+    cases.ensure_agent(bad)  # no cases: 0 escalations, so first in that figure's ranking
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open(pilot)
+        for _ in range(6):  # 升级
+            await pilot.press("down")
+        await settle(pilot)
+        detail = str(screen.query_one("#fig-detail").render())
+        assert "[b]坏[/red]" in detail
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        i = picker.names.index(bad) + 1
+        assert str(picker.query_one("OptionList").get_option_at_index(i).prompt) == "[b]坏[/red]"
+        await pilot.press(*["down"] * i, "enter")
+        await settle(pilot)
+        assert "客服 [b]坏[/red]" in str(screen.query_one("#fig-title").render())

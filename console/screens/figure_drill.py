@@ -73,8 +73,11 @@ class FigureDrillScreen(Screen[None]):
     def _loaded(self, rows: list[DrillRow]) -> None:
         more = len(rows) > LIMIT
         self.rows = rows[:LIMIT]
-        self._paint_title(f"{len(self.rows)} 件" + (f" (只列出前 {LIMIT} 件)" if more else "") if self.rows
-                          else "没有工单")
+        if not self.rows:
+            count = "没有工单"
+        else:
+            count = f"列出前 {LIMIT} 件 (不止这些)" if more else f"{len(self.rows)} 件"
+        self._paint_title(count)
         self._fill()
 
     def _fill(self) -> None:
