@@ -63,11 +63,14 @@ class Case(SQLModel, table=True):
         # Prefix search: LIKE 'abc%' on PostgreSQL (any collation), a range on SQLite.
         Index("ix_case_buyer", "buyer_id", postgresql_ops={"buyer_id": "varchar_pattern_ops"}),
         Index("ix_case_order", "order_no", postgresql_ops={"order_no": "varchar_pattern_ops"}),
-        # The supervisor's figures (console/metrics): each reads a range of one milestone.
-        Index("ix_case_first_message", "first_message_at"),
-        Index("ix_case_resolved", "resolved_at"),
+        # The supervisor's figures (console/metrics): each reads a range of one milestone. The
+        # indexes carry the columns the figures group by, so a month is read from the index
+        # alone, never the wide case rows (a month of a big shop is hundreds of thousands).
+        Index("ix_case_first_message", "first_message_at", "initiated_by", "channel", "kind", "first_replied_at",
+              "first_replied_by", "assignee", "outcome_kind", "complaint_status", "platform_intervened"),
+        Index("ix_case_resolved", "resolved_at", "status", "kind", "resolved_by", "first_replied_at", "reopen_count"),
         Index("ix_case_escalated", "escalated_at"),
-        Index("ix_case_rated", "rated_at"),
+        Index("ix_case_rated", "rated_at", "satisfaction", "assignee", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -133,8 +136,9 @@ class Deadline(SQLModel, table=True):
     __tablename__ = "deadline"
     # The figures read the clocks started (shop) or due (platform) in a date range.
     __table_args__ = (
-        Index("ix_deadline_started", "clock", "started_at"),
-        Index("ix_deadline_due", "clock", "due_at"),
+        Index("ix_deadline_started", "clock", "started_at", "kind", "state", "due_at", "ended_at", "remaining_s",
+              "case_id"),
+        Index("ix_deadline_due", "clock", "due_at", "state", "ended_at", "kind", "case_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -307,13 +311,17 @@ class ReplyCopy(SQLModel, table=True):
     and the exact text sent, so a supervisor can see what went out."""
 
     __tablename__ = "reply_copy"
+    # The figures count a range of copies from the index alone (console/metrics/replies.py).
+    __table_args__ = (
+        Index("ix_reply_copy_figures", "at", "agent", "edited", "forbidden_overridden", "reply_ids", "case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     reply_ids: str = Field(max_length=400, index=True)  # several when replies were combined
     version: str = Field(max_length=100)
     agent: str = Field(max_length=64)
-    at: datetime = _utc(index=True)
+    at: datetime = _utc()
     text: str = Field(sa_column=Column(Text, nullable=False))
     edited: bool = False
     # Forbidden phrases (禁用语) the agent was warned about and copied anyway.
