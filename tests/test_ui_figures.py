@@ -281,6 +281,33 @@ async def test_a_newer_choice_wins_over_one_still_computing(db, policy, clock, h
         assert screen.shown == screen.scope and _cells(screen, "first_response")[1] == "62.5%"
 
 
+async def test_esc_while_it_computes_goes_back_and_nothing_breaks(db, policy, clock, history):
+    import threading
+
+    from console.screens.queue import QueueScreen
+
+    app = make_app(db, policy, clock)
+    metrics = app.services.metrics
+    real, gate, started = metrics.compute_all, threading.Event(), threading.Event()
+
+    def slow(scope, progress=None, only=None):
+        progress(1, 14, "首次响应")
+        started.set()
+        gate.wait(10)
+        return real(scope, progress, only)
+
+    metrics.compute_all = slow
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        while not started.is_set():
+            await pilot.pause(0.01)
+        await pilot.press("escape")
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen) and app.is_running
+
+
 async def test_a_failed_computation_is_said_on_the_screen(db, policy, clock, history):
     from console.db import StoreError
 

@@ -157,9 +157,15 @@ class FiguresScreen(Screen[None]):
         self._later(self._computed, generation, scope, results)
 
     def _later(self, callback, *args) -> None:
-        """`callback(*args)` on the UI thread, from the worker; dropped once the app has stopped."""
+        """`callback(*args)` on the UI thread, from the worker; dropped once the screen has been
+        closed (Esc while it computed) or the app has stopped."""
+
+        def call() -> None:
+            if self.is_attached:
+                callback(*args)
+
         try:
-            self.app.call_from_thread(callback, *args)
+            self.app.call_from_thread(call)
         except RuntimeError:
             pass
 
