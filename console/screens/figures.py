@@ -53,11 +53,12 @@ class FiguresScreen(Screen[None]):
     HELP_TITLE = "主管数据"
 
     DEFAULT_CSS = """
-    FiguresScreen #fig-title { height: 1; }
+    FiguresScreen #fig-title { height: auto; max-height: 2; }
     FiguresScreen #fig-progress { height: 1; color: $text-muted; }
     FiguresScreen #fig-progress.-error { color: $text-error; text-style: bold; }
-    FiguresScreen #fig-table { height: 1fr; }
-    FiguresScreen #fig-detail { height: auto; min-height: 2; max-height: 2; color: $text-muted; padding: 0 1; }
+    /* The table as tall as its rows; the line under it takes the rest (everyone's rank). */
+    FiguresScreen #fig-table { height: auto; max-height: 1fr; }
+    FiguresScreen #fig-detail { height: 1fr; min-height: 2; color: $text-muted; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -111,9 +112,6 @@ class FiguresScreen(Screen[None]):
         self.ask(Scope(start, end), words)
 
     def on_resize(self) -> None:
-        # The line under the table gets the rows the table does not need (2 at least).
-        spare = self.size.height - (2 + 1 + len(self.infos) + 3)
-        self.query_one("#fig-detail").styles.max_height = max(2, spare)
         if self.infos:
             self._fill()
 
@@ -197,8 +195,7 @@ class FiguresScreen(Screen[None]):
         self.query_one("#fig-title", Static).update(Text.assemble(
             (" 主管数据 ", "bold reverse"), " ", (self.days_words, "bold"), " ",
             (days_words(scope.start, scope.end), "cyan"), " · ", (who, "bold"), " · ", kind,
-            no_wrap=True, overflow="ellipsis",
-        ))
+        ))  # a second line in a narrow window rather than a cut
 
     def _paint_progress(self) -> None:
         line = self.query_one("#fig-progress", Static)
