@@ -369,3 +369,24 @@ async def test_a_hostile_agent_name_is_drawn_as_text(db, policy, clock, cases, h
         await pilot.press(*["down"] * i, "enter")
         await settle(pilot)
         assert "客服 [b]坏[/red]" in str(screen.query_one("#fig-title").render())
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_this_shift_is_read_from_the_open_shift_on_both_backends(cases, clock):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from console.figure_days import shift_started
+    from console.handover import Handovers
+
+    tz = ZoneInfo("Asia/Shanghai")
+    handovers = Handovers(cases)
+    assert shift_started(cases.db, "小王") is None
+    handovers.start_shift("小王")
+    began = clock.now()
+    clock.advance(hours=20)  # past midnight in Shanghai: the shift spans two shop days
+    assert shift_started(cases.db, "小王") == began
+    today = clock.now().astimezone(tz).date()
+    assert preset_days("shift", today, began, tz)[:2] == (today - timedelta(days=1), today)
+    handovers.end_shift("小王")
+    assert shift_started(cases.db, "小王") is None
