@@ -46,7 +46,7 @@ def run(db, policy, args: argparse.Namespace, clock=None) -> int:
     from console.clock import SystemClock
     from console.db import StoreError
     from console.metrics import Metrics, Scope
-    from console.metrics.export import build_views, render_text, write_csv, write_xlsx
+    from console.metrics.export import export_report
 
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     for problem in (start, end):
@@ -70,22 +70,9 @@ def run(db, policy, args: argparse.Namespace, clock=None) -> int:
     metrics = Metrics(db, policy, clock or SystemClock())
     scope = Scope(start, end, agent=args.only_agent, kind=args.kind)
     try:
-        team = metrics.compute_all(scope)
-        per_agent = {}
-        if args.by == "agent" and args.only_agent is None:
-            names = sorted({who for r in team for who, _ in r.ranking})
-            per_agent = {a: metrics.compute_all(Scope(start, end, agent=a, kind=args.kind)) for a in names}
-        views = build_views(team, per_agent)
-        if fmt == "text":
-            text = render_text(views)
-            if args.out is None:
-                print(text)
-            else:
-                args.out.write_text(text + "\n", encoding="utf-8")
-        elif fmt == "xlsx":
-            write_xlsx(views, args.out)
-        else:
-            write_csv(views, args.out)
+        views, text = export_report(metrics, scope, args.out, fmt, by_agent=args.by == "agent")
+        if fmt == "text" and args.out is None:
+            print(text)
     except StoreError as exc:
         print(f"读不到数据: {exc.message}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ history. No Textual here: a screen calls these from a worker thread and gets pla
                             progress=lambda done, total, name: ...)
     results[0].headline, results[0].values, results[0].series, results[0].rank
     m.drill("first_response", scope)          # [DrillRow]: case_id, reason, at, agent
+    export_report(m, scope, Path("月报.xlsx"), "xlsx", by_agent=True)   # console.metrics.export
 
 Every figure is defined once, in the module named for what it measures (response.py,
 clocks.py, outcomes.py, mix.py, replies.py) with its formula in words beside it
@@ -64,7 +65,8 @@ class Metrics:
                     only: list[str] | None = None) -> list[FigureResult]:
         """Every figure (or those in `only`) for the scope: value, daily series, rank among
         agents. `progress(done, total, name)` is called after each figure (from the calling
-        thread); one read transaction for all, so they agree with each other."""
+        thread: a screen posts it to the UI); it may raise to stop early (a cancelled worker),
+        and the exception comes out of here. One read transaction for all, so they agree."""
         chosen = [self._figure(i) for i in only] if only else _ALL
         out: list[FigureResult] = []
         with self.db.read() as s:

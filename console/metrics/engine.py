@@ -22,6 +22,7 @@ from console.models import UTCDateTime
 from console.sla import Policy
 
 Bag = dict[str, object]
+MMAP_BYTES = 1 << 30
 Row = tuple[date, str | None, Bag]
 
 
@@ -53,6 +54,11 @@ class Context:
         self.lo, self.hi = day_bounds(scope.start, scope.end, policy.timezone)
         self.offset_s = int(policy.timezone.utcoffset(self.lo.replace(tzinfo=None)).total_seconds())
         self.cache: dict[str, list[Row]] = {}
+        if self.dialect == "sqlite":
+            # A month of figures reads index pages all over a big file: mapped, they are read
+            # without a system call each (twice as fast on the million-case bench). The setting
+            # stays with this pooled connection, which is harmless for its other readers.
+            conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES}")
 
     def day(self, column: str) -> str:
         return day_sql(self.dialect, column, self.offset_s)

@@ -91,6 +91,32 @@ def _unit_words(unit: str) -> str:
     return {"%": "比例", "s": "秒"}.get(unit, unit)
 
 
+def export_report(metrics, scope: Scope, path: Path | None, fmt: str, by_agent: bool = False,
+                  progress=None) -> tuple[list[View], str]:
+    """Compute and write the report for `scope` as `fmt` ("xlsx", "csv", "text") to `path`
+    (text with no path: only returned). With `by_agent` (and no agent in the scope) each agent
+    who appears in the ranks gets a column. Returns (views, the text for "text" else "").
+    For the shell (console/report_cli.py) and the figures screen's export (from a worker)."""
+    team = metrics.compute_all(scope, progress=progress)
+    per_agent = {}
+    if by_agent and scope.agent is None:
+        names = sorted({who for r in team for who, _ in r.ranking})
+        per_agent = {a: metrics.compute_all(Scope(scope.start, scope.end, agent=a, kind=scope.kind)) for a in names}
+    views = build_views(team, per_agent)
+    text = ""
+    if fmt == "text":
+        text = render_text(views)
+        if path is not None:
+            path.write_text(text + "\n", encoding="utf-8")
+    elif fmt == "xlsx":
+        write_xlsx(views, path)
+    elif fmt == "csv":
+        write_csv(views, path)
+    else:
+        raise ValueError(f"unknown report format: {fmt}")
+    return views, text
+
+
 # ---- writers ----------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 from console.metrics.calc import aware as _aware
-from console.metrics.calc import format_seconds, percentile, share
+from console.metrics.calc import format_seconds, naive, percentile, share
 from console.metrics.engine import Bag, Context, Figure, Row, Summary
 from console.metrics.model import DrillRow, FigureInfo, Value
 from console.vocab import CHANNELS, CLOSED_STATUSES
@@ -109,16 +109,23 @@ RESOLUTION = FigureInfo(
 
 
 def _resolution_rows(ctx: Context) -> list[Row]:
+    # Raw rows, bucketed here: nearly every case has its own number of seconds, and SQL's
+    # GROUP BY over them costs more than reading them (covering index ix_case_resolved).
     sql = f"""
-        SELECT {ctx.day('c.resolved_at')}, c.resolved_by, {ctx.secs('c.first_replied_at', 'c.resolved_at')}, c.status,
-               count(*)
+        SELECT c.resolved_at, c.resolved_by, c.first_replied_at, c.status
         FROM "case" c
-        WHERE c.resolved_at >= :lo AND c.resolved_at < :hi AND c.first_replied_at IS NOT NULL{ctx.kind_filter()}
-        GROUP BY 1, 2, 3, 4"""
-    # The status is grouped, not filtered in SQL: a WHERE on it lets SQLite's planner (no
+        WHERE c.resolved_at >= :lo AND c.resolved_at < :hi AND c.first_replied_at IS NOT NULL{ctx.kind_filter()}"""
+    # The status is read, not filtered in SQL: a WHERE on it lets SQLite's planner (no
     # ANALYZE) take ix_case_status and read every resolved case ever.
-    return [(day, who, {"n": n, "hist": Counter({max(0, int(s)): n})}) for day, who, s, status, n in ctx.run(sql)
-            if status in CLOSED_STATUSES]
+    shift = timedelta(seconds=ctx.offset_s)
+    groups: dict[tuple, Counter] = {}
+    for resolved, who, replied, status in ctx.run(sql):
+        if status not in CLOSED_STATUSES:
+            continue
+        resolved, replied = naive(resolved), naive(replied)
+        key = ((resolved + shift).date(), who)
+        groups.setdefault(key, Counter())[max(0, int((resolved - replied).total_seconds()))] += 1
+    return [(day, who, {"n": sum(hist.values()), "hist": hist}) for (day, who), hist in groups.items()]
 
 
 def _resolution_summary(bag: Bag, ctx: Context) -> Summary:
