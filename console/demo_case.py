@@ -53,6 +53,7 @@ class CaseSpec:
     id: int = 0
     order: str = ""
     buyer: str = ""
+    urgent: bool = False
     money: str = ""  # the amount agreed, for the replies copied after it
 
 
@@ -77,8 +78,8 @@ class CaseScripts:
         shop_started = spec.kind in ("payment", "followup") and (spec.kind == "followup" or rng.random() < 0.9)
         # Typing the case takes a few seconds; a message written overnight is typed in the morning.
         yield timedelta(seconds=0 if spec.channel == "phone" else rng.randint(3, 12))
+        urgent = spec.urgent = rng.random() < 0.03
         agent = yield from self.duty(spec)
-        urgent = rng.random() < 0.03
         spec.order, spec.buyer = order_no(rng), buyer_id(rng)
         stamp = spec.arrival.astimezone(self.policy.timezone).strftime("%Y-%m-%d %H:%M:%S")
         draft = CaseDraft(buyer_id=spec.buyer, order_no=spec.order, channel=spec.channel, kind=spec.kind,
@@ -136,12 +137,12 @@ class CaseScripts:
 
     def to_specialist(self, spec: CaseSpec) -> Iterator[timedelta]:
         rng = spec.rng
-        yield timedelta(minutes=rng.uniform(10, 100))
+        yield timedelta(minutes=rng.uniform(10, 80))
         # 老陈 takes urgent cases by phone on a day he works; on his day off they wait for him.
-        on_at = self.rota.next_on(SPECIALIST, self.now)
-        if on_at is None:
-            return
-        if on_at - self.now > timedelta(hours=10):
+        if not self.rota.works(SPECIALIST, self.now, self.policy.timezone):
+            on_at = self.rota.next_on(SPECIALIST, self.now)
+            if on_at is None:
+                return
             yield on_at - self.now + timedelta(minutes=rng.uniform(5, 40))
         agent = yield from self.duty(spec)
         if self.case(spec.id).is_open:
@@ -188,16 +189,16 @@ class CaseScripts:
         apply_outcome(self.cases, spec.id, d.outcome, d.path, agent, memo, spec.arrival, money=d.money,
                       rules=self.sop.rules, facts=d.facts, platform_done=rng.random() < 0.75)
         spec.money = d.money.amount
+        if self.case(spec.id).urgent and self.owner.get(spec.id) != SPECIALIST:
+            yield from self.to_specialist(spec)
         if d.outcome.replies and rng.random() < 0.85:
             yield timedelta(seconds=rng.randint(20, 120))
             self.copy(spec, list(d.outcome.replies[:1]), (yield from self.duty(spec)), edit=0.2)
         if spec.kind == "complaint" or self.case(spec.id).kind == "complaint":
             yield from self.complaint(spec)
-        if self.case(spec.id).urgent and self.owner.get(spec.id) != SPECIALIST:
-            yield from self.to_specialist(spec)
         if d.outcome.next_status in ("waiting_buyer", "waiting_courier", "waiting_warehouse"):
             yield timedelta(hours=rng.uniform(1, 30) if d.outcome.next_status == "waiting_buyer" else rng.uniform(1, 8))
-        if rng.random() < 0.015 and not self.case(spec.id).platform_intervened:
+        if rng.random() < 0.006 and not self.case(spec.id).platform_intervened:
             agent = yield from self.duty(spec)
             self.cases.set_intervened(spec.id, True, agent, start_at=self.now - timedelta(minutes=rng.uniform(5, 180)))
 
