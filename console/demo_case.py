@@ -62,9 +62,12 @@ class CaseScripts:
 
     # ---- reads (what the agent sees on the case) ----------------------------------------------
 
-    def case(self, case_id: int) -> Case:
+    def case(self, case_id: int):
+        """The few fields the scripts decide by (columns, not the whole row: it is asked often)."""
         with self.cases.db.read() as s:
-            return s.get(Case, case_id)
+            q = select(Case.kind, Case.is_open, Case.urgent, Case.complaint_status, Case.refund_status,
+                       Case.platform_intervened).where(Case.id == case_id)
+            return s.exec(q).one()
 
     def live(self, case_id: int) -> list[Deadline]:
         with self.cases.db.read() as s:
