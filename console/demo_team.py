@@ -72,6 +72,11 @@ class Rota:
                 return max(s.start, at)
         return None
 
+    def works(self, agent: str, at: datetime, tz: ZoneInfo) -> bool:
+        """Whether the agent has a shift on the shop day of `at`."""
+        day = at.astimezone(tz).date()
+        return any(s.agent == agent and s.start.astimezone(tz).date() == day for s in self.shifts)
+
     def next_line_start(self, at: datetime) -> Shift | None:
         """The first line shift starting after `at` (who takes what came in overnight)."""
         return next((s for s in self.shifts if s.start > at and s.agent != SUPERVISOR), None)
