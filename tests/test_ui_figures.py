@@ -233,7 +233,8 @@ async def test_export_writes_xlsx_and_csv_and_a_failure_is_said(db, policy, cloc
         folder.write_text("not a folder")
         await pilot.press("x")
         await settle(pilot)
-        assert "导出失败" in _status(app) and str(folder) in _status(app)
+        said = _status(app).replace("\n", "")
+        assert "导出失败" in said and str(folder) in said and "不是文件夹" in said
 
 
 async def test_the_palette_and_the_queue_help_offer_the_figures(db, policy, clock, history):

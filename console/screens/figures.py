@@ -410,7 +410,7 @@ class FiguresScreen(Screen[None]):
             csv = write_csv(views, base.with_name(base.name + ".csv"))
         except OSError as exc:
             where = exc.filename or base.parent
-            self._later(self._exported, None, f"导出失败: 不能写入 {where} ({exc.strerror or exc})")
+            self._later(self._exported, None, f"导出失败: 不能写入 {where} ({_why(exc)})")
             return
         except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
             log.error("主管数据导出出错", exc_info=exc_info(exc))
@@ -426,6 +426,17 @@ class FiguresScreen(Screen[None]):
         self.last_export = str(xlsx.parent)
         self._paint_progress()
         self.app.notify(f"已导出 {xlsx.name} 和 {csv.suffix} → {xlsx.parent}", markup=False, timeout=15)
+
+
+def _why(exc: OSError) -> str:
+    """Why a file could not be written, in the agent's words."""
+    import errno
+
+    return {
+        errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "这个位置是只读的",
+        errno.ENOSPC: "磁盘已满", errno.EEXIST: "那里已有一个同名文件,不是文件夹",
+        errno.ENOTDIR: "路径里有一段是文件,不是文件夹", errno.ENOENT: "文件夹不存在",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _rank(r: FigureResult) -> str:
