@@ -13,7 +13,7 @@ DOMAIN = [
     "home", "identity", "reply_drafts", "log", "dbtools", "journal", "workdays", "case_edit", "case_clocks",
     "case_close", "case_followup", "replies", "services", "libraries", "reply_values", "team_library", "presence",
     "library_cli", "outbox", "metrics", "metrics.engine", "metrics.calc", "metrics.model", "metrics.export",
-    "report_cli", "figure_days", "widgets.spark", "demo_history", "demo_team", "demo_walk",
+    "report_cli", "figure_days", "figure_files", "widgets.spark", "demo_history", "demo_team", "demo_walk",
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable, Label
 
 from console.figure_days import parse_days, preset_days
+from console.metrics import Scope
 from console.screens.case import CaseScreen
 from console.screens.dialogs import PromptDialog
 from console.screens.figure_drill import FigureDrillScreen
@@ -391,3 +392,13 @@ def test_this_shift_is_read_from_the_open_shift_on_both_backends(cases, clock):
     assert preset_days("shift", today, began, tz)[:2] == (today - timedelta(days=1), today)
     handovers.end_shift("小王")
     assert shift_started(cases.db, "小王") is None
+
+
+def test_export_file_names_keep_to_safe_characters(tmp_path):
+    from datetime import datetime
+
+    from console.figure_files import export_base
+
+    at = datetime(2026, 11, 25, 12, 0, 5)
+    scope = Scope(date(2026, 11, 1), date(2026, 11, 30), agent="../小王 A", kind="refund")
+    assert export_base(tmp_path, scope, at).name == "主管数据-20261101-20261130-___小王_A-退款-20261125-120005"

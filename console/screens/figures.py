@@ -8,7 +8,6 @@ cases behind it, `x` writes the view as .xlsx and .csv.
 from __future__ import annotations
 
 import logging
-import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.worker import get_current_worker
 
 from console.db import StoreError
 from console.figure_days import RANGE_HINT, days_words, parse_days, preset_days, shift_started
+from console.figure_files import export_base, why_not_written, write_view
 from console.log import exc_info
 from console.metrics import FigureInfo, FigureResult, Scope, format_value
 from console.metrics.export import ranks
@@ -391,32 +391,23 @@ class FiguresScreen(Screen[None]):
     def action_export(self) -> None:
         if not self._ready() or self.results is None or self.shown is None:
             return
-        folder = self.app.home.exports_dir  # the shop folder's, not wherever the shell was
-        stamp = self.app.now().astimezone(self.app.policy.timezone).strftime("%Y%m%d-%H%M%S")
-        s = self.shown
-        who = _file_word(s.agent) if s.agent else "全团队"
-        kind = f"-{KINDS.get(s.kind, s.kind)}" if s.kind else ""
-        base = folder / f"主管数据-{s.start:%Y%m%d}-{s.end:%Y%m%d}-{who}{kind}-{stamp}"
+        # In the shop folder's exports/, not wherever the shell was.
+        base = export_base(self.app.home.exports_dir, self.shown, self.app.now().astimezone(self.app.policy.timezone))
         self._write_files(list(self.results), base)
 
     @work(thread=True, group="figures-export", exit_on_error=False)
     def _write_files(self, results: list[FigureResult], base) -> None:
-        from console.metrics.export import build_views, write_csv, write_xlsx
-
         try:
-            base.parent.mkdir(parents=True, exist_ok=True)
-            views = build_views(results)
-            xlsx = write_xlsx(views, base.with_name(base.name + ".xlsx"))
-            csv = write_csv(views, base.with_name(base.name + ".csv"))
+            paths = write_view(results, base)
         except OSError as exc:
             where = exc.filename or base.parent
-            self._later(self._exported, None, f"导出失败: 不能写入 {where} ({_why(exc)})")
+            self._later(self._exported, None, f"导出失败: 不能写入 {where} ({why_not_written(exc)})")
             return
         except Exception as exc:  # noqa: BLE001 - never let a traceback reach the agent
             log.error("主管数据导出出错", exc_info=exc_info(exc))
             self._later(self._exported, None, f"导出失败: {exc}")
             return
-        self._later(self._exported, (xlsx, csv), "")
+        self._later(self._exported, paths, "")
 
     def _exported(self, paths, error: str) -> None:
         if paths is None:
@@ -428,23 +419,8 @@ class FiguresScreen(Screen[None]):
         self.app.notify(f"已导出 {xlsx.name} 和 {csv.suffix} → {xlsx.parent}", markup=False, timeout=15)
 
 
-def _why(exc: OSError) -> str:
-    """Why a file could not be written, in the agent's words."""
-    import errno
-
-    return {
-        errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "这个位置是只读的",
-        errno.ENOSPC: "磁盘已满", errno.EEXIST: "那里已有一个同名文件,不是文件夹",
-        errno.ENOTDIR: "路径里有一段是文件,不是文件夹", errno.ENOENT: "文件夹不存在",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
-
-
 def _rank(r: FigureResult) -> str:
     if r.scope.agent is None:
         return ""
     return f"第{r.rank}/{r.ranked}" if r.rank is not None else "—"
 
-
-def _file_word(text: str) -> str:
-    """An agent's name as part of a file name: letters, digits and Chinese kept, the rest `_`."""
-    return re.sub(r"[^\w\u4e00-\u9fff]", "_", text)[:32] or "客服"
