@@ -203,6 +203,8 @@ def supervisor_figures() -> list[Figure]:
                 + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest))
         if got.get("cases"):
             note += f"; {got['cases']:,} buyer cases in the range"
+        if key == "agent":
+            note += f"; right after the team's (rows reused): {s['agent_after_team_s'] * 1000:.0f} ms"
         out.append(Figure(name, got["median_s"] * 1000, "ms", target, note))
     return out
 

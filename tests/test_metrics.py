@@ -138,6 +138,7 @@ def test_work_mix_complaints_and_interventions(history):
     assert got["interventions"].value("intervened_share") == 1 / 9
     assert "近似" in got["interventions"].info.formula  # a proxy for the platform's dispute rate
     assert _drill(m, ids, "complaints") == ["C8"]
+    assert [r.case_id for r in m.drill("work_mix", BOTH, limit=3)] == [ids["C1"], ids["C2"], ids["C3"]]
 
 
 def test_replies_and_forbidden_overrides(history):
@@ -202,6 +203,8 @@ def test_percentile_nearest_rank():
     assert percentile(Counter({1: 9, 100: 1}), 90) == 1
     assert percentile(Counter({1: 9, 100: 1}), 91) == 100
     assert format_seconds(92385) == "1天1小时"
+    with pytest.raises(ValueError):
+        Scope(DAY2, DAY1)
 
 
 @pytest.mark.backends("sqlite")
@@ -215,3 +218,17 @@ def test_every_wizard_outcome_has_a_work_mix_kind():
     kinds = Counter(outcome_kind(w.outcome) for flow in library.flows.values() for w in all_leaves(flow).values())
     assert set(kinds) <= set(OUTCOME_KINDS)
     assert {"refund", "return", "exchange", "reship", "price_difference", "compensation"} <= set(kinds)
+
+
+def test_rows_are_reused_for_another_agent_until_a_fresh_read(history, cases, clock):
+    m, ids = history
+    assert m.compute("work_mix", BOTH).headline == 9
+    from console.intake import CaseDraft
+    from tests.metrics_history import shop
+
+    clock.set(shop(2, 15, 0))
+    cases.create(CaseDraft(buyer_id="新买家", kind="other"), "小王")
+    # Another agent over the same days: the rows read a moment ago, all agents in them.
+    assert m.compute("work_mix", Scope(DAY1, DAY2, agent="老陈")).headline == 3
+    assert m.compute("work_mix", BOTH).headline == 9
+    assert m.compute("work_mix", BOTH, fresh=True).headline == 10

@@ -18,6 +18,8 @@ report writes, and the tests check by hand. Shop days are the shop's time zone (
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -45,6 +47,11 @@ FIGURES: dict[str, Figure] = {f.info.id: f for f in _ALL}
 Progress = Callable[[int, int, str], None]  # (figures done, figures in all, name of the one just done)
 
 
+# How long the rows read for a range are reused for another agent's figures over the same
+# range (picking agent after agent on the screen); `fresh=True` reads again at once.
+KEEP_SECONDS = 120.0
+
+
 class Metrics:
     """The figures over one database. Each call opens its own read transaction, so it is safe
     from a worker thread; results are plain dataclasses."""
@@ -53,6 +60,20 @@ class Metrics:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self._kept: dict[tuple, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def _rows_for(self, scope: Scope, fresh: bool) -> dict:
+        """The fetched rows of (days, kind): kept for KEEP_SECONDS, for any agent of it."""
+        key = (scope.start, scope.end, scope.kind)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and not fresh and time.monotonic() - kept[0] < KEEP_SECONDS:
+                return kept[1]
+            rows: dict = {}
+            self._kept = {k: v for k, v in self._kept.items() if time.monotonic() - v[0] < KEEP_SECONDS}
+            self._kept[key] = (time.monotonic(), rows)
+            return rows
 
     def figures(self) -> list[FigureInfo]:
         """Every figure: id, Chinese name, formula in words, numerator/denominator words, unit."""
@@ -62,30 +83,32 @@ class Metrics:
         return self._figure(figure_id).info
 
     def compute_all(self, scope: Scope, progress: Progress | None = None,
-                    only: list[str] | None = None) -> list[FigureResult]:
+                    only: list[str] | None = None, fresh: bool = False) -> list[FigureResult]:
         """Every figure (or those in `only`) for the scope: value, daily series, rank among
         agents. `progress(done, total, name)` is called after each figure (from the calling
         thread: a screen posts it to the UI); it may raise to stop early (a cancelled worker),
-        and the exception comes out of here. One read transaction for all, so they agree."""
+        and the exception comes out of here. One read transaction for all, so they agree.
+        What was read for the same days and kind in the last KEEP_SECONDS is reused (another
+        agent, the team again); `fresh=True` reads the database again (a refresh key)."""
         chosen = [self._figure(i) for i in only] if only else _ALL
         out: list[FigureResult] = []
         with self.db.read() as s:
-            ctx = Context(s.connection(), self.policy, scope, self.clock.now())
+            ctx = Context(s.connection(), self.policy, scope, self.clock.now(), cache=self._rows_for(scope, fresh))
             for i, fig in enumerate(chosen, 1):
                 out.append(evaluate(fig, ctx))
                 if progress is not None:
                     progress(i, len(chosen), fig.info.name)
         return out
 
-    def compute(self, figure_id: str, scope: Scope) -> FigureResult:
-        return self.compute_all(scope, only=[figure_id])[0]
+    def compute(self, figure_id: str, scope: Scope, fresh: bool = False) -> FigureResult:
+        return self.compute_all(scope, only=[figure_id], fresh=fresh)[0]
 
     def drill(self, figure_id: str, scope: Scope, limit: int = 500) -> list[DrillRow]:
         """The cases behind one figure for the scope, each with a short reason in Chinese
         (e.g. the cases that missed the first-response limit), at most `limit`."""
         fig = self._figure(figure_id)
         with self.db.read() as s:
-            ctx = Context(s.connection(), self.policy, scope, self.clock.now())
+            ctx = Context(s.connection(), self.policy, scope, self.clock.now(), limit=limit)
             return fig.drill(ctx)[:limit]
 
     def agents(self) -> list[str]:

@@ -71,8 +71,8 @@ def _shop_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""
         SELECT d.case_id, d.kind, d.due_at, d.ended_at, c.assignee, d.state, d.remaining_s, {_SHOP_OUTCOME} AS o
         FROM deadline d JOIN "case" c ON c.id = d.case_id
-        WHERE {_SHOP_WHERE}{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
-        ORDER BY d.started_at, d.id"""
+        WHERE {_SHOP_WHERE} AND {_SHOP_OUTCOME} = 'missed'{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
+        ORDER BY d.started_at, d.id{ctx.limit_sql()}"""
     out = []
     for cid, kind, due, ended, who, state, _remaining, o in ctx.run(sql):
         if o != "missed":
@@ -122,7 +122,7 @@ def _platform_drill(ctx: Context) -> list[DrillRow]:
         SELECT d.case_id, d.kind, d.due_at, d.ended_at, c.assignee
         FROM deadline d JOIN "case" c ON c.id = d.case_id
         WHERE {_PLATFORM_WHERE} AND {_LAPSED} = 1{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
-        ORDER BY d.due_at, d.id"""
+        ORDER BY d.due_at, d.id{ctx.limit_sql()}"""
     out = []
     for cid, kind, due, ended, who in ctx.run(sql):
         when = shop_time(aware(due), ctx.policy)

@@ -45,15 +45,19 @@ class Figure:
 class Context:
     """One computation: a connection, the scope's UTC bounds, the time now, the rules."""
 
-    def __init__(self, conn, policy: Policy, scope: Scope, now: datetime) -> None:
+    def __init__(self, conn, policy: Policy, scope: Scope, now: datetime, limit: int | None = None,
+                 cache: dict | None = None) -> None:
         self.conn = conn
+        self.limit = limit  # drill-downs: at most this many cases
         self.policy = policy
         self.scope = scope
         self.now = now
         self.dialect = conn.dialect.name
         self.lo, self.hi = day_bounds(scope.start, scope.end, policy.timezone)
         self.offset_s = int(policy.timezone.utcoffset(self.lo.replace(tzinfo=None)).total_seconds())
-        self.cache: dict[str, list[Row]] = {}
+        # Fetched rows by name: they hold every agent, so one agent's figures right after the
+        # team's (same days and kind) reuse them (Metrics keeps them a little while).
+        self.cache: dict[str, list[Row]] = {} if cache is None else cache
         if self.dialect == "sqlite":
             # A month of figures reads index pages all over a big file: mapped, they are read
             # without a system call each (twice as fast on the million-case bench). The setting
@@ -65,6 +69,9 @@ class Context:
 
     def secs(self, a: str, b: str) -> str:
         return seconds_sql(self.dialect, a, b)
+
+    def limit_sql(self) -> str:
+        return f" LIMIT {int(self.limit)}" if self.limit else ""
 
     def kind_filter(self, alias: str = "c") -> str:
         return f" AND {alias}.kind = :kind" if self.scope.kind else ""
@@ -105,7 +112,7 @@ def merge(bags) -> Bag:
 
 def evaluate(fig: Figure, ctx: Context) -> FigureResult:
     """The figure for the scope: value, daily series, and every agent's rank."""
-    rows = fig.fetch(ctx)
+    rows = ctx.cached(f"figure:{fig.info.id}", lambda: fig.fetch(ctx))
     agent = ctx.scope.agent
     mine = [r for r in rows if agent is None or r[1] == agent]
     s = fig.summarize(merge(r[2] for r in mine), ctx)

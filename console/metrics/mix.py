@@ -97,7 +97,7 @@ def _drill(ctx: Context, extra: str, reason) -> list[DrillRow]:
     sql = f"""SELECT c.id, c.first_message_at, c.assignee, c.kind, c.outcome_kind, c.complaint_status,
                      c.agreed_amount FROM "case" c
               WHERE {_IN_RANGE}{extra}{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
-              ORDER BY c.first_message_at, c.id"""
+              ORDER BY c.first_message_at, c.id{ctx.limit_sql()}"""
     return [DrillRow(row[0], reason(*row[3:]), aware(row[1]), row[2]) for row in ctx.run(sql)]
 
 

@@ -34,6 +34,10 @@ class Scope:
     agent: str | None = None
     kind: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"range ends ({self.end}) before it starts ({self.start})")
+
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 

@@ -67,7 +67,7 @@ def _reopen_summary(bag: Bag, ctx: Context) -> Summary:
 def _reopened_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""SELECT c.id, c.resolved_at, c.resolved_by, c.reopen_count FROM "case" c
               WHERE {_RESOLVED} AND c.reopen_count > 0{ctx.kind_filter()}{ctx.agent_filter('c.resolved_by')}
-              ORDER BY c.reopen_count DESC, c.id"""
+              ORDER BY c.reopen_count DESC, c.id{ctx.limit_sql()}"""
     return [DrillRow(cid, f"重新打开过 {n}次", aware(at), who) for cid, at, who, n in ctx.run(sql)]
 
 
@@ -103,7 +103,7 @@ def _escalation_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""SELECT c.id, c.escalated_at, c.assignee, c.escalated_to, c.escalation_reason FROM "case" c
               WHERE c.escalated_at >= :lo AND c.escalated_at < :hi AND c.escalated_to IS NOT NULL
                 {ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
-              ORDER BY c.escalated_at, c.id"""
+              ORDER BY c.escalated_at, c.id{ctx.limit_sql()}"""
     return [DrillRow(cid, f"升级给{ESCALATIONS.get(to, to)}: {reason or '—'}", aware(at), who)
             for cid, at, who, to, reason in ctx.run(sql)]
 
@@ -139,7 +139,7 @@ def _satisfaction_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""SELECT c.id, c.rated_at, c.assignee, c.escalation_reason FROM "case" c
               WHERE c.rated_at >= :lo AND c.rated_at < :hi AND c.satisfaction = 'unsatisfied'
                 {ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
-              ORDER BY c.rated_at, c.id"""
+              ORDER BY c.rated_at, c.id{ctx.limit_sql()}"""
     return [DrillRow(cid, reason or "买家不满意", aware(at), who) for cid, at, who, reason in ctx.run(sql)]
 
 

@@ -69,7 +69,7 @@ def _copy_drill(ctx: Context, where: str, reason) -> list[DrillRow]:
     sql = f"""SELECT r.case_id, r.at, r.agent, r.reply_ids, r.forbidden_overridden FROM reply_copy r{join}
               WHERE r.at >= :lo AND r.at < :hi AND r.case_id IS NOT NULL AND {where}
                 {ctx.kind_filter()}{ctx.agent_filter('r.agent')}
-              ORDER BY r.at, r.id"""
+              ORDER BY r.at, r.id{ctx.limit_sql()}"""
     return [DrillRow(cid, reason(ids, hits), aware(at), who) for cid, at, who, ids, hits in ctx.run(sql)]
 
 
@@ -119,7 +119,7 @@ def _handover_drill(ctx: Context) -> list[DrillRow]:
                      {ctx.secs('h.created_at', 'h.acknowledged_at')}
               FROM handover h JOIN handover_case hc ON hc.handover_id = h.id
               WHERE h.created_at >= :lo AND h.created_at < :hi{ctx.agent_filter('h.from_agent')}
-              ORDER BY h.created_at, hc.id"""
+              ORDER BY h.created_at, hc.id{ctx.limit_sql()}"""
     out = []
     for cid, at, who, to, assigned, secs in ctx.run(sql):
         target = assigned or to or "待分配"

@@ -144,7 +144,7 @@ def _resolution_drill(ctx: Context) -> list[DrillRow]:
         FROM "case" c
         WHERE c.resolved_at >= :lo AND c.resolved_at < :hi AND c.status IN ('resolved', 'closed')
           AND c.first_replied_at IS NOT NULL{ctx.kind_filter()}{ctx.agent_filter('c.resolved_by')}
-        ORDER BY s DESC, c.id"""
+        ORDER BY s DESC, c.id{ctx.limit_sql()}"""
     return [DrillRow(cid, f"首次回复后 {format_seconds(s)} 解决", _aware(at), who)
             for cid, at, who, s in ctx.run(sql)]
 
