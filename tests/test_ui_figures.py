@@ -256,12 +256,12 @@ async def test_a_newer_choice_wins_over_one_still_computing(db, policy, clock, h
     metrics = app.services.metrics
     real, gate, started = metrics.compute_all, threading.Event(), threading.Event()
 
-    def slow(scope, progress=None, only=None):
+    def slow(scope, progress=None, only=None, **kw):
         if scope.start == scope.end:  # "today" hangs after its first figure until let go
             progress(1, 14, "首次响应")
             started.set()
             gate.wait(10)
-        return real(scope, progress, only)
+        return real(scope, progress, only, **kw)
 
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
@@ -292,11 +292,11 @@ async def test_esc_while_it_computes_goes_back_and_nothing_breaks(db, policy, cl
     metrics = app.services.metrics
     real, gate, started = metrics.compute_all, threading.Event(), threading.Event()
 
-    def slow(scope, progress=None, only=None):
+    def slow(scope, progress=None, only=None, **kw):
         progress(1, 14, "首次响应")
         started.set()
         gate.wait(10)
-        return real(scope, progress, only)
+        return real(scope, progress, only, **kw)
 
     metrics.compute_all = slow
     async with app.run_test(size=SIZE) as pilot:
@@ -310,12 +310,25 @@ async def test_esc_while_it_computes_goes_back_and_nothing_breaks(db, policy, cl
         assert isinstance(app.screen, QueueScreen) and app.is_running
 
 
+async def test_r_reads_the_newest_records(db, policy, clock, cases, history):
+    from console.intake import CaseDraft
+
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        assert _cells(screen, "work_mix")[1] == "9件"
+        cases.create(CaseDraft(buyer_id="又一位买家", kind="other"), "阿珍")  # another desk, just now
+        await pilot.press("r")
+        await settle(pilot)
+        assert _cells(screen, "work_mix")[1] == "10件"
+
+
 async def test_a_failed_computation_is_said_on_the_screen(db, policy, clock, history):
     from console.db import StoreError
 
     app = make_app(db, policy, clock)
 
-    def broken(scope, progress=None, only=None):
+    def broken(scope, progress=None, only=None, **kw):
         raise StoreError("数据库读取失败 (测试)")
 
     async with app.run_test(size=SIZE) as pilot:

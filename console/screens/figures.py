@@ -117,19 +117,20 @@ class FiguresScreen(Screen[None]):
 
     # ---- asking and computing ---------------------------------------------------------
 
-    def ask(self, scope: Scope, words: str) -> None:
+    def ask(self, scope: Scope, words: str, fresh: bool = False) -> None:
         """Show `scope` (its words in the title) and compute it; a computation under way for an
-        older choice is cancelled."""
+        older choice is cancelled. `fresh`: read the database again rather than reuse what the
+        figures read for the same days a moment ago (`r`)."""
         self.scope, self.days_words = scope, words
         self.results, self.error = None, ""
         self._generation += 1
         self.progress = (0, len(self.infos), "")
         self._paint_title()
         self._fill()
-        self._compute(scope, self._generation)
+        self._compute(scope, self._generation, fresh)
 
     @work(thread=True, exclusive=True, group="figures", exit_on_error=False)
-    def _compute(self, scope: Scope, generation: int) -> None:
+    def _compute(self, scope: Scope, generation: int, fresh: bool) -> None:
         worker = get_current_worker()
         metrics = self.metrics
 
@@ -139,7 +140,7 @@ class FiguresScreen(Screen[None]):
             self._later(self._progressed, generation, done, total, name)
 
         try:
-            results = metrics.compute_all(scope, progress)
+            results = metrics.compute_all(scope, progress, fresh=fresh)
         except _Superseded:
             return
         except StoreError as exc:
@@ -301,7 +302,7 @@ class FiguresScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         if self.scope is not None:
-            self.ask(self.scope, self.days_words)
+            self.ask(self.scope, self.days_words, fresh=True)
 
     def action_preset(self, name: str) -> None:
         today = self.metrics.today()
