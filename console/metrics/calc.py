@@ -4,6 +4,7 @@ between SQLite and PostgreSQL (shop day of a time, seconds between two times).""
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,22 +37,38 @@ def day_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime
     return lo, hi
 
 
+def _epoch_sql(column: str) -> str:
+    """Whole seconds since 1970 of a naive-UTC text column on SQLite. unixepoch() (3.38+) is
+    about twice as cheap as strftime('%s'); both read the value the same way (to the millisecond)."""
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"unixepoch({column})"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
 def day_sql(dialect: str, column: str, offset_s: int) -> str:
-    """SQL for the shop day (text YYYY-MM-DD) of a naive-UTC `column`. China keeps one offset
-    all year (no daylight saving), so a fixed shift is exact for Asia/Shanghai."""
+    """SQL for the shop day of a naive-UTC `column`, as days since 1970-01-01 (an integer:
+    `as_day` turns it into a date). China keeps one offset all year (no daylight saving), so a
+    fixed shift is exact for Asia/Shanghai. Integer arithmetic, not date(): over a month of a
+    big shop the figures compute this for a quarter of a million rows."""
     if dialect == "postgresql":
-        return f"to_char({column} + interval '{offset_s} seconds', 'YYYY-MM-DD')"
-    return f"date({column}, '{offset_s:+d} seconds')"
+        return f"CAST(floor((EXTRACT(EPOCH FROM {column}) + {offset_s}) / 86400) AS INTEGER)"
+    return f"(({_epoch_sql(column)} + {offset_s}) / 86400)"
 
 
 def seconds_sql(dialect: str, a: str, b: str) -> str:
     """SQL for whole seconds from `a` to `b` (NULL if either is)."""
     if dialect == "postgresql":
         return f"CAST(floor(EXTRACT(EPOCH FROM ({b} - {a}))) AS INTEGER)"
-    return f"(CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
+    return f"({_epoch_sql(b)} - {_epoch_sql(a)})"
+
+
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def as_day(value: object) -> date:
+    """A shop day from SQL: days since 1970 (day_sql), a date, or text YYYY-MM-DD."""
+    if isinstance(value, int):
+        return _EPOCH_DAY + timedelta(days=value)
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
