@@ -149,8 +149,8 @@ class Deadline(SQLModel, table=True):
     # The figures read the clocks started (shop) or due (platform) in a date range.
     __table_args__ = (
         Index("ix_deadline_started", "clock", "started_at", "kind", "state", "due_at", "ended_at", "remaining_s",
-              "case_id"),
-        Index("ix_deadline_due", "clock", "due_at", "state", "ended_at", "kind", "case_id"),
+              "case_id", "assignee"),
+        Index("ix_deadline_due", "clock", "due_at", "state", "ended_at", "kind", "case_id", "assignee"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -168,6 +168,10 @@ class Deadline(SQLModel, table=True):
     # What started it: create, kind, urgent, refund, promise, manual, or sop:<flow>.<node>
     # (a later wizard outcome ends the clocks an earlier one started).
     origin: str = Field(default="", max_length=80)
+    # The case's assignee, copied here and kept in step by CaseEdit (every clock of a case
+    # follows a reassignment): the figures count a clock for the case's current assignee,
+    # and reading it here spares a month of figures a join to the case per clock.
+    assignee: str | None = Field(default=None, max_length=64)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -73,6 +73,21 @@ def test_shop_clocks_met_missed_and_the_paused_clock(history):
     assert _drill(m, ids, "shop_clocks") == ["C5", "C6", "C9"]
 
 
+def test_a_clock_counts_for_the_case_s_assignee_after_a_reassignment(history, cases):
+    m, ids = history
+    # C5's missed solution clock was 老陈's; given to 小王, it is 小王's (the copy on the clock
+    # follows the case: Deadline.assignee).
+    cases.assign(ids["C5"], "小王", "主管")
+    r = m.compute("shop_clocks", Scope(DAY1, DAY2, agent="小王"), fresh=True)
+    assert (r.value("met"), r.value("missed")) == (2, 1)
+    assert r.ranking == [("老陈", 1.0), ("阿珍", 0.75), ("小王", 2 / 3)]
+    assert _drill(m, ids, "shop_clocks", Scope(DAY1, DAY2, agent="小王")) == ["C5"]
+    with cases.db.read() as s:
+        pairs = s.connection().exec_driver_sql(
+            'SELECT d.assignee, c.assignee FROM deadline d JOIN "case" c ON c.id = d.case_id').all()
+    assert pairs and all(a == b for a, b in pairs)
+
+
 def test_platform_clocks_lapsed(history):
     m, ids = history
     r = _results(m)["platform_lapsed"]

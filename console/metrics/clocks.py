@@ -45,10 +45,17 @@ PLATFORM_LAPSED = FigureInfo(
 )
 
 
+def _case_join(ctx: Context) -> str:
+    """The case of each clock, needed only for its kind: who a clock counts for (the case's
+    assignee) is kept on the clock (Deadline.assignee), so the team's and an agent's figures
+    read the clocks' covering index alone."""
+    return ' JOIN "case" c ON c.id = d.case_id' if ctx.scope.kind else ""
+
+
 def _shop_rows(ctx: Context) -> list[Row]:
     sql = f"""
-        SELECT {ctx.day('d.started_at')}, c.assignee, d.kind, {_SHOP_OUTCOME} AS o, count(*)
-        FROM deadline d JOIN "case" c ON c.id = d.case_id
+        SELECT {ctx.day('d.started_at')}, d.assignee, d.kind, {_SHOP_OUTCOME} AS o, count(*)
+        FROM deadline d{_case_join(ctx)}
         WHERE {_SHOP_WHERE}{ctx.kind_filter()}
         GROUP BY 1, 2, 3, 4"""
     return [(day, who, {o: Counter({kind: n})}) for day, who, kind, o, n in ctx.run(sql) if o != "pending"]
@@ -69,9 +76,9 @@ def _shop_summary(bag: Bag, ctx: Context) -> Summary:
 
 def _shop_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""
-        SELECT d.case_id, d.kind, d.due_at, d.ended_at, c.assignee, d.state, d.remaining_s, {_SHOP_OUTCOME} AS o
-        FROM deadline d JOIN "case" c ON c.id = d.case_id
-        WHERE {_SHOP_WHERE} AND {_SHOP_OUTCOME} = 'missed'{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
+        SELECT d.case_id, d.kind, d.due_at, d.ended_at, d.assignee, d.state, d.remaining_s, {_SHOP_OUTCOME} AS o
+        FROM deadline d{_case_join(ctx)}
+        WHERE {_SHOP_WHERE} AND {_SHOP_OUTCOME} = 'missed'{ctx.kind_filter()}{ctx.agent_filter('d.assignee')}
         ORDER BY d.started_at, d.id{ctx.limit_sql()}"""
     out = []
     for cid, kind, due, ended, who, state, _remaining, o in ctx.run(sql):
@@ -98,8 +105,8 @@ _PLATFORM_WHERE = """d.clock = 'platform' AND d.due_at >= :lo AND d.due_at < :hi
 
 def _platform_rows(ctx: Context) -> list[Row]:
     sql = f"""
-        SELECT {ctx.day('d.due_at')}, c.assignee, d.kind, {_LAPSED} AS lapsed, count(*)
-        FROM deadline d JOIN "case" c ON c.id = d.case_id
+        SELECT {ctx.day('d.due_at')}, d.assignee, d.kind, {_LAPSED} AS lapsed, count(*)
+        FROM deadline d{_case_join(ctx)}
         WHERE {_PLATFORM_WHERE}{ctx.kind_filter()}
         GROUP BY 1, 2, 3, 4"""
     return [(day, who, {"due": Counter({kind: n}), "lapsed": Counter({kind: n if lapsed else 0})})
@@ -119,9 +126,9 @@ def _platform_summary(bag: Bag, ctx: Context) -> Summary:
 
 def _platform_drill(ctx: Context) -> list[DrillRow]:
     sql = f"""
-        SELECT d.case_id, d.kind, d.due_at, d.ended_at, c.assignee
-        FROM deadline d JOIN "case" c ON c.id = d.case_id
-        WHERE {_PLATFORM_WHERE} AND {_LAPSED} = 1{ctx.kind_filter()}{ctx.agent_filter('c.assignee')}
+        SELECT d.case_id, d.kind, d.due_at, d.ended_at, d.assignee
+        FROM deadline d{_case_join(ctx)}
+        WHERE {_PLATFORM_WHERE} AND {_LAPSED} = 1{ctx.kind_filter()}{ctx.agent_filter('d.assignee')}
         ORDER BY d.due_at, d.id{ctx.limit_sql()}"""
     out = []
     for cid, kind, due, ended, who in ctx.run(sql):
