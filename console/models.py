@@ -73,6 +73,10 @@ class Case(SQLModel, table=True):
         Index("ix_case_resolved", "resolved_at", "status", "kind", "resolved_by", "first_replied_at", "reopen_count"),
         Index("ix_case_escalated", "escalated_at"),
         Index("ix_case_rated", "rated_at", "satisfaction", "assignee", "kind"),
+        # On SQLite only, migration 0013 adds ix_case_first_day and ix_case_mix_day: ordered by
+        # the shop day (an expression), then by what the figures group by, so SQLite groups a
+        # month in index order instead of sorting it. Not declared here: autogenerate cannot
+        # compare expression indexes, and PostgreSQL (hash aggregates) has no use for them.
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -151,6 +155,8 @@ class Deadline(SQLModel, table=True):
         Index("ix_deadline_started", "clock", "started_at", "kind", "state", "due_at", "ended_at", "remaining_s",
               "case_id", "assignee"),
         Index("ix_deadline_due", "clock", "due_at", "state", "ended_at", "kind", "case_id", "assignee"),
+        # On SQLite only, migration 0013 adds ix_deadline_started_day (clock, shop day of
+        # started_at, assignee, kind, …): see the case's indexes.
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,10 +4,13 @@ between SQLite and PostgreSQL (shop day of a time, seconds between two times).""
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from console.shopday import day_sql, epoch_sql
+
+__all__ = ["day_sql"]  # the figures' queries take it from here too
 
 
 def percentile(hist: Counter[int] | dict[int, int], q: float) -> float | None:
@@ -37,32 +40,36 @@ def day_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime
     return lo, hi
 
 
-def _epoch_sql(column: str) -> str:
-    """Whole seconds since 1970 of a naive-UTC text column on SQLite. unixepoch() (3.38+) is
-    about twice as cheap as strftime('%s'); both read the value the same way (to the millisecond)."""
-    if sqlite3.sqlite_version_info >= (3, 38):
-        return f"unixepoch({column})"
-    return f"CAST(strftime('%s', {column}) AS INTEGER)"
-
-
-def day_sql(dialect: str, column: str, offset_s: int) -> str:
-    """SQL for the shop day of a naive-UTC `column`, as days since 1970-01-01 (an integer:
-    `as_day` turns it into a date). China keeps one offset all year (no daylight saving), so a
-    fixed shift is exact for Asia/Shanghai. Integer arithmetic, not date(): over a month of a
-    big shop the figures compute this for a quarter of a million rows."""
-    if dialect == "postgresql":
-        return f"CAST(floor((EXTRACT(EPOCH FROM {column}) + {offset_s}) / 86400) AS INTEGER)"
-    return f"(({_epoch_sql(column)} + {offset_s}) / 86400)"
-
-
 def seconds_sql(dialect: str, a: str, b: str) -> str:
     """SQL for whole seconds from `a` to `b` (NULL if either is)."""
     if dialect == "postgresql":
         return f"CAST(floor(EXTRACT(EPOCH FROM ({b} - {a}))) AS INTEGER)"
-    return f"({_epoch_sql(b)} - {_epoch_sql(a)})"
+    return f"({epoch_sql(b)} - {epoch_sql(a)})"
 
 
 _EPOCH_DAY = date(1970, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """A date as days since 1970 (what day_sql gives)."""
+    return (day - _EPOCH_DAY).days
+
+
+# Between the values of concat_sql: the ASCII unit separator, which no typed text holds.
+SEP = "\x1f"
+
+
+def concat_sql(dialect: str, expr: str) -> str:
+    """SQL aggregate: the group's non-NULL values of `expr` as one text, SEP between them
+    (exact histograms and sums without a row per value)."""
+    if dialect == "postgresql":
+        return f"string_agg(CAST({expr} AS TEXT), chr(31))"
+    return f"group_concat({expr}, char(31))"
+
+
+def counter_of(values: str | None) -> Counter[int]:
+    """The histogram of concat_sql's whole numbers (negatives count as 0)."""
+    return Counter(max(0, int(v)) for v in values.split(SEP)) if values else Counter()
 
 
 def as_day(value: object) -> date:
