@@ -123,9 +123,18 @@ def merge(bags) -> Bag:
     return out
 
 
+def compact(rows: list[Row]) -> list[Row]:
+    """One row per (day, agent): the fetched groups of the same day and agent merged once,
+    rather than again for the value, the day's point and the agent's rank."""
+    groups: dict[tuple, list[Bag]] = {}
+    for day, who, bag in rows:
+        groups.setdefault((as_day(day), who), []).append(bag)
+    return [(day, who, bags[0] if len(bags) == 1 else merge(bags)) for (day, who), bags in groups.items()]
+
+
 def evaluate(fig: Figure, ctx: Context) -> FigureResult:
     """The figure for the scope: value, daily series, and every agent's rank."""
-    rows = ctx.cached(f"figure:{fig.info.id}", lambda: fig.fetch(ctx))
+    rows = ctx.cached(f"figure:{fig.info.id}", lambda: compact(fig.fetch(ctx)))
     agent = ctx.scope.agent
     mine = [r for r in rows if agent is None or r[1] == agent]
     s = fig.summarize(merge(r[2] for r in mine), ctx)
