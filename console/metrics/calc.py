@@ -67,11 +67,6 @@ def concat_sql(dialect: str, expr: str) -> str:
     return f"group_concat({expr}, char(31))"
 
 
-def counter_of(values: str | None) -> Counter[int]:
-    """The histogram of concat_sql's whole numbers (negatives count as 0)."""
-    return Counter(max(0, int(v)) for v in values.split(SEP)) if values else Counter()
-
-
 def as_day(value: object) -> date:
     """A shop day from SQL: days since 1970 (day_sql), a date, or text YYYY-MM-DD."""
     if isinstance(value, int):

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 from console.metrics.calc import aware as _aware
-from console.metrics.calc import counter_of, format_seconds, naive, percentile, share
+from console.metrics.calc import format_seconds, naive, percentile, share
 from console.metrics.engine import Bag, Context, Figure, Row, Summary
 from console.metrics.model import DrillRow, FigureInfo, Value
 from console.vocab import CHANNELS, CLOSED_STATUSES
@@ -34,35 +34,35 @@ FIRST_RESPONSE = FigureInfo(
 )
 
 
-# The limit in SQL, from LIMIT_S.
-_LIMIT_SQL = ("CASE c.channel " + " ".join(f"WHEN '{ch}' THEN {s}" for ch, s in LIMIT_S.items())
-              + f" ELSE {DEFAULT_LIMIT_S} END")
-
-
 def _first_rows(ctx: Context) -> list[Row]:
     def fetch() -> list[Row]:
-        # Grouped by what the index is ordered by (day, who replied, channel: no sort on
-        # SQLite); the seconds come as a list per group for the exact percentiles.
+        # Grouped in the order of the index (day, who replied, channel, seconds: no sort on
+        # SQLite), one histogram per day, agent and channel built here.
         secs = ctx.secs('c.first_message_at', 'c.first_replied_at')
         day = ctx.day('c.first_message_at')
         sql = f"""
-            SELECT {day}, c.first_replied_by, c.channel, count(*),
+            SELECT {day}, c.first_replied_by, c.channel, {secs}, count(*),
                    sum(CASE WHEN c.first_replied_at IS NULL AND c.first_message_at >
-                        (CASE WHEN c.channel = 'phone' THEN :fresh15 ELSE :fresh30 END) THEN 1 ELSE 0 END),
-                   count(c.first_replied_at), sum(CASE WHEN {secs} <= {_LIMIT_SQL} THEN 1 ELSE 0 END),
-                   {ctx.concat(secs)}
+                        (CASE WHEN c.channel = 'phone' THEN :fresh15 ELSE :fresh30 END) THEN 1 ELSE 0 END)
             FROM "case" c
             WHERE {ctx.in_range('c.first_message_at')} AND c.initiated_by = 'buyer'{ctx.kind_filter()}
-            GROUP BY {day}, c.first_replied_by, c.channel"""
-        out: list[Row] = []
-        for day_, who, _channel, n, fresh, replied, within, values in ctx.run(
-                sql, fresh15=ctx.now - timedelta(seconds=15), fresh30=ctx.now - timedelta(seconds=30)):
-            if n == fresh:
-                continue  # none due yet: too early to tell
-            # Not yet due, unanswered: too early to tell, left out.
-            out.append((day_, who, {"counted": n - fresh, "within": int(within or 0), "replied": replied,
-                                    "hist": counter_of(values)}))
-        return out
+            GROUP BY {day}, c.first_replied_by, c.channel, {secs}"""
+        bags: dict[tuple, Bag] = {}
+        for day_, who, channel, s, n, fresh in ctx.run(sql, fresh15=ctx.now - timedelta(seconds=15),
+                                                        fresh30=ctx.now - timedelta(seconds=30)):
+            n -= fresh  # not yet due, unanswered: too early to tell, left out
+            if not n:
+                continue
+            bag = bags.get((day_, who, channel))
+            if bag is None:
+                bag = bags[(day_, who, channel)] = {"counted": 0, "within": 0, "replied": 0, "hist": Counter()}
+            bag["counted"] += n
+            if s is not None:
+                bag["replied"] += n
+                bag["hist"][max(0, int(s))] += n
+                if s <= limit_of(channel):
+                    bag["within"] += n
+        return [(day_, who, bag) for (day_, who, _), bag in bags.items()]
 
     return ctx.cached("first_response", fetch)
 

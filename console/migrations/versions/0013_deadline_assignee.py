@@ -18,7 +18,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-from console.shopday import day_sql
+from console.shopday import day_sql, epoch_sql
 
 
 revision = '0013'
@@ -51,8 +51,10 @@ def _day(column: str):
 
 
 _DAY_INDEXES = [
-    ('ix_case_first_day', 'case', [_day('first_message_at'), 'first_replied_by', 'channel', 'initiated_by',
-                                   'first_message_at', 'first_replied_at', 'kind']),
+    # …, then the first reply's seconds (exactly as console/metrics/calc.seconds_sql spells them).
+    ('ix_case_first_day', 'case', [_day('first_message_at'), 'first_replied_by', 'channel',
+                                   sa.text(f"({epoch_sql('first_replied_at')} - {epoch_sql('first_message_at')})"),
+                                   'initiated_by', 'first_message_at', 'first_replied_at', 'kind']),
     ('ix_case_mix_day', 'case', [_day('first_message_at'), 'assignee', 'kind', 'outcome_kind', 'complaint_status',
                                  'platform_intervened', 'first_message_at', 'agreed_amount']),
     ('ix_deadline_started_day', 'deadline', ['clock', _day('started_at'), 'assignee', 'kind', 'state', 'due_at',
