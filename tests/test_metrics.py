@@ -247,3 +247,31 @@ def test_rows_are_reused_for_another_agent_until_a_fresh_read(history, cases, cl
     assert m.compute("work_mix", Scope(DAY1, DAY2, agent="老陈")).headline == 3
     assert m.compute("work_mix", BOTH).headline == 9
     assert m.compute("work_mix", BOTH, fresh=True).headline == 10
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_groups_the_big_figures_in_index_order(history, monkeypatch):
+    """The day-ordered indexes of migration 0013 serve the month's three biggest groupings
+    without a sort: the queries spell the shop day and the seconds exactly as the indexes do."""
+    from sqlalchemy import text
+
+    from console.metrics import engine
+
+    m, _ = history
+    seen: list[tuple[str, dict]] = []
+    run = engine.Context.run
+
+    def spy(self, sql, **params):
+        if "GROUP BY" in sql:
+            seen.append((sql, {"lo": self.lo, "hi": self.hi, "now": self.now, **params}))
+        return run(self, sql, **params)
+
+    monkeypatch.setattr(engine.Context, "run", spy)
+    m.compute_all(BOTH, only=["first_response", "shop_clocks", "work_mix"], fresh=True)
+    assert len(seen) == 3
+    with m.db.read() as s:
+        conn = s.connection()
+        for sql, params in seen:
+            names = {n: v for n, v in params.items() if f":{n}" in sql}
+            plan = " / ".join(r[3] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), names))
+            assert "_day" in plan and "TEMP B-TREE" not in plan, plan
