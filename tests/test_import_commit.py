@@ -229,3 +229,38 @@ def test_an_agents_amount_is_kept_and_the_order_state_follows_the_export(tmp_pat
     plan, _ = _import(cases, order_file(tmp_path / "ExportOrderList2.csv", [{**order, "订单状态": "交易成功"}]))
     assert plan.changed[0].what == ("订单状态 卖家已发货，等待买家确认 → 交易成功",)
     assert _case(db, row.refund_no).order_status == "交易成功"
+
+
+def test_the_words_say_every_clock_the_import_starts(tmp_path, cases, db, policy):
+    from console.sla import shop_time
+
+    rows = refunds(4)
+    plan, _ = _import(cases, refund_file(tmp_path / "a.csv", rows[:2] + [rows[2].changed(timeout="")] + rows[3:]))
+    ids = {r.refund_no: _case(db, r.refund_no).id for r in rows}
+
+    def said_and_done(plan, before_clocks, before_events):
+        words = {c.refund_no: c.words for c in [*plan.new, *plan.changed]}
+        for refund_no, case_id in ids.items():
+            detail = cases.get(case_id)
+            started = [d for d in detail.deadlines if d.id not in before_clocks and d.origin != "create"]
+            for d in started:  # every clock the import started, with the deadline it got
+                assert shop_time(d.due_at, policy, "%m-%d %H:%M") in words[refund_no], (d.kind, words[refund_no])
+            flagged = any(e.action == "escalated" and e.id not in before_events for e in detail.events)
+            assert flagged == ("已提醒主管" in words.get(refund_no, "")), words.get(refund_no)
+        return words
+
+    # The first import: a deadline from the export, and one from sla.toml (no 超时时间 shown).
+    said_and_done(plan, set(), set())
+    cases.escalate(ids[rows[2].refund_no], "risk_legal", "买家提到律师", "小王")
+    with db.read() as s:
+        clocks = set(s.exec(select(Deadline.id)).all())
+        events = set(s.exec(select(CaseEvent.id)).all())
+    newer = [rows[0].changed(status="waiting_buyer_return", timeout="2026-12-01 09:30:00"),
+             rows[1].changed(status="waiting_buyer_return", timeout=""),
+             rows[2].changed(intervention="客服介入中"),  # escalated above the supervisor already
+             rows[3].changed(intervention="客服介入中", proof="2026-11-26 12:00:00")]
+    plan, _ = _import(cases, refund_file(tmp_path / "b.csv", newer))
+    words = said_and_done(plan, clocks, events)
+    assert words[rows[0].refund_no] == "退款状态 等待卖家同意 → 等待买家退货, 超时 12-01 09:30"
+    assert words[rows[1].refund_no].startswith("退款状态 等待卖家同意 → 等待买家退货, 超时 ")
+    assert words[rows[2].refund_no].startswith("小二介入 否 → 是, 小二介入(2个工作日) ")

@@ -91,11 +91,11 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progr
                         plan.finished_skipped += 1
                         continue
                     new_orders.add(rec.order_no)
-                    what = tuple(words_of.setdefault(w, w) for w in new_refund_words(rec, policy))
+                    what = tuple(words_of.setdefault(w, w) for w in new_refund_words(rec, policy, plan.made_at))
                     plan.new.append(Change(None, rec.order_no, rec.refund_no, rec.buyer, what, rec.file, rec.line))
                     plan.records.append(rec)
                     continue
-                words = refund_words(rec, snap, policy)
+                words = refund_words(rec, snap, policy, plan.made_at)
                 if words:
                     plan.changed.append(Change(snap.id, rec.order_no, rec.refund_no, rec.buyer, tuple(words),
                                                rec.file, rec.line))
