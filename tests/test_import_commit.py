@@ -119,9 +119,17 @@ def test_cancel_leaves_whole_batches_and_importing_again_finishes(tmp_path, case
     result = imports.commit(plan, cases, "小王", batch_size=3, progress=progress, cancel=cancel)
     assert result.cancelled and result.batches_done == 1 and result.batches_total == 3
     assert result.created == 3 and _count(db, Case) == 3
+    # The rows of the batches never written are not called unchanged: nobody looked at them.
+    assert (result.unchanged, result.unchecked, result.unchecked_label) == (0, 6, "未检查")
+    plan = imports.preview([path], cases)
+    cancel.clear()
+    result = imports.commit(plan, cases, "小王", batch_size=3, progress=progress, cancel=cancel)
+    assert plan.unchanged == 3 and result.cancelled and result.created == 3
+    assert (result.unchanged, result.unchecked) == (3, 3)  # the preview's 3; 3 left unlooked at
+    assert result.created + result.changed + result.unchanged + result.unchecked == 9
     plan, result = _import(cases, path, batch_size=3)
-    assert len(plan.new) == 6 and plan.unchanged == 3
-    assert result.created == 6 and not result.cancelled
+    assert len(plan.new) == 3 and plan.unchanged == 6 and result.unchecked == 0
+    assert result.created == 3 and not result.cancelled
     assert _count(db, Case) == 9
     with db.read() as s:
         numbers = s.exec(select(Case.refund_no)).all()

@@ -202,6 +202,8 @@ async def test_cancel_the_commit_leaves_whole_batches_then_import_again(tmp_path
         done = _text(screen.query_one("#imp-done"))
         assert "已取消" in done and "再导入一次即可完成" in done
         assert 0 < _cases(db) < 6
+        # What was not written is said as not looked at, not counted as unchanged.
+        assert "不变 0" in done and "未检查 " in done and "行没有检查" in done
         await pilot.press("enter")
         await settle(pilot)
         monkeypatch.setattr("console.screens.imports.commit", real_commit)
