@@ -265,3 +265,31 @@ def test_excel_unicode_text_utf16_tab_separated(tmp_path, policy):
     path.write_bytes(text.encode("utf-16"))  # with its BOM, as Excel writes "Unicode 文本"
     table, parsed = _parse(path, policy)
     assert table.encoding == "UTF-16" and parsed.refunds[0].buyer == "测试买家甲"
+
+
+def test_preview_progress_moves_while_a_file_is_read(tmp_path, cases, monkeypatch):
+    import threading
+
+    from console.imports import ImportCancelled, planning, preview
+    from tests.export_files import refunds
+
+    monkeypatch.setattr(planning, "ROWS_PER_REPORT", 10)
+    path = refund_file(tmp_path / "退款.csv", refunds(60))
+    calls: list[tuple[int, int]] = []
+    preview([path], cases, progress=lambda done, total: calls.append((done, total)))
+    totals = {total for _, total in calls}
+    assert len(totals) == 1  # known from the start: the bar never jumps back
+    (total,) = totals
+    values = [done for done, _ in calls]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == total
+    read_of_the_file = [v for v in values if 0 < v < path.stat().st_size]
+    assert len(set(read_of_the_file)) >= 4  # several steps within the one file, not one at its end
+    # And Esc is heard while the file is read, not only once it is.
+    cancel = threading.Event()
+
+    def cancel_midway(done, _total):
+        if 0 < done < path.stat().st_size:
+            cancel.set()
+
+    with pytest.raises(ImportCancelled):
+        preview([path], cases, progress=cancel_midway, cancel=cancel)

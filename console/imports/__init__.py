@@ -64,7 +64,8 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules | None
     """What importing `paths` would do, without writing anything. A file that cannot be read
     at all is listed in `plan.files` with its `error` and in `plan.rejected` (line 0); a row
     that cannot be read is in `plan.rejected` and the others still import. Raises
-    ImportCancelled when `cancel` is set (checked between files and between chunks)."""
+    ImportCancelled when `cancel` is set (checked as the files are read and between chunks).
+    `progress(done, total)` moves forward only, while each file is read too."""
     from console.imports.planning import preview as run
 
     return run(paths, cases, rules or load_rules(), progress, cancel)
