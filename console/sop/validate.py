@@ -31,6 +31,9 @@ from console.sop.registers import RULE_REGISTERS, RULE_TEXT, registers_by_rule
 from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, REFUND_STATUSES, STATUSES
 
+# Escalation names the shipped trees once used, and the case store's name for each.
+RENAMED_ESCALATIONS = {"legal": "risk_legal"}
+
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REPLY_ID = re.compile(r"^([a-z]+)\.([a-z0-9_]+)$")
 TONE_REF = re.compile(r"^[a-z_]+$")
@@ -263,6 +266,12 @@ class FlowChecker:
         advance = self._enum(spec, "advance_by", ADVANCERS, node_id, optional=True)
         scope = self._enum(spec, "refund_scope", REFUND_SCOPES, node_id, optional=True)
         escalate = spec.get("escalate")
+        if isinstance(escalate, str) and escalate in RENAMED_ESCALATIONS:
+            # A shop's copy from before the names were the store's: it still works, and says so.
+            new = RENAMED_ESCALATIONS[escalate]
+            self.err(node_id, f"escalate = {escalate!r} 是旧名字, 按 {new!r} ({ESCALATIONS[new]}) 处理; "
+                              f"请改为 escalate = {new!r}", "warning")
+            escalate = new
         if escalate is not None and (not isinstance(escalate, str) or escalate not in ESCALATIONS):
             # The case store refuses anyone else: said here, not at a desk applying the outcome.
             known = "、".join(f"{k} ({v})" for k, v in ESCALATIONS.items())
