@@ -272,3 +272,13 @@ def test_the_words_say_every_clock_the_import_starts(tmp_path, cases, db, policy
     assert words[rows[0].refund_no] == "退款状态 等待卖家同意 → 等待买家退货, 超时 12-01 09:30"
     assert words[rows[1].refund_no].startswith("退款状态 等待卖家同意 → 等待买家退货, 超时 ")
     assert words[rows[2].refund_no].startswith("小二介入 否 → 是, 小二介入(2个工作日) ")
+
+
+def test_a_new_carrier_alone_is_said_for_the_return_register(tmp_path, cases, db):
+    row = Refund("2026112200000001", "3012345678900001", tracking="YT0000000003", carrier="圆通速递")
+    _import(cases, refund_file(tmp_path / "a.csv", [row]))
+    plan, _ = _import(cases, refund_file(tmp_path / "b.csv", [row.changed(carrier="中通快递")]))
+    assert "退件表 退回单号 YT0000000003 圆通速递 → YT0000000003 中通快递" in plan.changed[0].what
+    with db.read() as s:
+        (entry,) = s.exec(select(ReturnEntry)).all()
+    assert (entry.tracking_no, entry.carrier) == ("YT0000000003", "中通快递")

@@ -147,7 +147,9 @@ def refund_words(rec: RefundRecord, snap: Snap, policy: Policy, now: datetime | 
         if snap.return_row is None:
             words.append(f"退件表 新增一行 (退回单号 {rec.tracking_no})")
         elif snap.return_row != (rec.tracking_no, rec.carrier):
-            words.append(f"退件表 退回单号 {snap.return_row[0] or '—'} → {rec.tracking_no}")
+            # Number and carrier, as the 退件表 event says them (a carrier alone may change).
+            before = " ".join(snap.return_row).strip() or "—"
+            words.append(f"退件表 退回单号 {before} → {f'{rec.tracking_no} {rec.carrier}'.strip()}")
     return words
 
 
