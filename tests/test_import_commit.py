@@ -282,3 +282,22 @@ def test_a_new_carrier_alone_is_said_for_the_return_register(tmp_path, cases, db
     with db.read() as s:
         (entry,) = s.exec(select(ReturnEntry)).all()
     assert (entry.tracking_no, entry.carrier) == ("YT0000000003", "中通快递")
+
+
+def test_the_command_line_says_what_a_refused_batch_left_unwritten(tmp_path, capsys, db_url, db, monkeypatch):
+    from console.db import StoreError
+    from console.imports import writing
+
+    home = tmp_path / "home"
+    assert main(["init", str(home)]) == 0
+    path = refund_file(tmp_path / "退款.csv", refunds(3))
+
+    def refused(*_args):
+        raise StoreError("数据库忙")
+
+    monkeypatch.setattr(writing, "_write_batch", refused)
+    capsys.readouterr()
+    assert main(["--home", str(home), "--db", db_url, "--agent", "小王", "import", str(path), "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "没有做完: 新建 0 个工单" in captured.out and "没变 0 行, 未写入 3 行" in captured.out
+    assert "数据库忙" in captured.err and _count(db, Case) == 0
