@@ -106,7 +106,7 @@ class ClockEdits:
         case = self.case
         if case.first_replied_at is not None:
             return False
-        case.first_replied_at = self.now
+        case.first_replied_at, case.first_replied_by = self.now, self.agent
         self.event("first_reply", None, None, how)
         self.meet("first_reply")
         if case.status == "new":

@@ -28,6 +28,7 @@ class FollowUpEdits:
         case = self.case
         before = ESCALATIONS.get(case.escalated_to or "", "—")
         case.escalated_to, case.escalation_reason = target, (reason[:200] or None) if target else None
+        case.escalated_at = self.now if target else None
         self.event("escalated", before, ESCALATIONS.get(target or "", "—"), reason[:200])
 
     def set_complaint_status(self, status: str) -> None:

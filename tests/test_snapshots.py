@@ -237,3 +237,21 @@ def test_import_preview_snapshot(snap_compare, tmp_path, db, policy, clock, case
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_figures_snapshot(snap_compare, db, policy, clock, cases):
+    """主管数据 at 80×24 over the hand-built history (tests/metrics_history.py), now 11-25 12:00,
+    the cursor on 解决时长 so its values and everyone's rank show under the table."""
+    from tests.metrics_history import build
+
+    build(cases, clock)
+    app = make_app(db, policy, clock)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -45,6 +45,7 @@ def test_no_reason_return_applied(library, cases, db, policy, clock):
     c = detail.case
     assert c.kind == "return" and c.status == "waiting_buyer" and c.assignee == "小王"
     assert c.sop_step == f"return.{w.outcome.node_id}"
+    assert c.outcome_kind == "return"  # a refund with the goods coming back, for the work mix
     assert [t.text for t in detail.tasks] == list(w.outcome.checklist)
     actions = [e.action for e in detail.events]
     assert "sop_applied" in actions and "kind" in actions
