@@ -44,9 +44,17 @@ def load_marker() -> dict | None:
         marker = json.loads(MARKER.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if marker.get("recipe") != RECIPE or not DB_PATH.exists():
+    if marker.get("recipe") != RECIPE or marker.get("schema") != _schema() or not DB_PATH.exists():
         return None
     return marker
+
+
+def _schema() -> str:
+    """The schema revision the database was built at: a database built by another branch's
+    migrations (the same number, other columns) is rebuilt, never half-upgraded."""
+    from console.db import SCHEMA_HEAD
+
+    return SCHEMA_HEAD
 
 
 def build_now(marker: dict) -> datetime:
@@ -95,7 +103,7 @@ def _build() -> tuple[dict, float]:
     db.dispose()
     seconds = time.perf_counter() - started
 
-    marker = {"recipe": RECIPE, "now": now.isoformat(), "build_seconds": round(seconds, 1)}
+    marker = {"recipe": RECIPE, "schema": _schema(), "now": now.isoformat(), "build_seconds": round(seconds, 1)}
     MARKER.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     return marker, seconds
 

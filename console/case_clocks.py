@@ -155,7 +155,12 @@ class ClockEdits:
 
     # ---- internals --------------------------------------------------------------------------
 
-    def _assigned_to_specialist(self, assignee: str) -> None:
+    def with_specialist(self, assignee: str | None) -> None:
+        """The case is with `assignee`: a specialist meets the urgent "to a specialist" clock.
+        Called when the case is handed over, and when the clock starts on a case a specialist
+        already holds (created urgent for one, or marked urgent later): it is met at once."""
+        if assignee is None:
+            return
         role = self.session.exec(select(Agent.role).where(Agent.name == assignee)).first()
         if role == "specialist":
             self.meet("specialist_assigned", why=f"已转给专员 {assignee}")

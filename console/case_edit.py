@@ -219,7 +219,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         self.case.assignee = assignee
         self.event("assigned", before or "待分配", assignee or "待分配", "")
         if assignee is not None:
-            self._assigned_to_specialist(assignee)
+            self.with_specialist(assignee)
         return True
 
     def set_urgent(self, urgent: bool, why: str = "") -> bool:
@@ -237,6 +237,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
             for kind in self.policy.start_urgent:
                 if kind not in running:
                     self.start_clock(kind, origin="urgent")
+            self.with_specialist(case.assignee)
         elif not urgent:
             for d in self.live():
                 if d.kind in self.policy.start_urgent:

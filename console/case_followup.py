@@ -21,7 +21,7 @@ INTERVENTION_CLOCKS = ("platform_intervene", "platform_decision")
 
 class FollowUpEdits:
     def escalate(self, target: str | None, reason: str) -> None:
-        """Escalate to the senior team, a supervisor or risk/legal, with a reason (None clears)."""
+        """Escalate to one of vocab.ESCALATIONS, with a reason (None clears)."""
         reason = reason.strip()
         if target is not None and target not in ESCALATIONS:
             raise StoreError(f"未知的升级对象: {target}")

@@ -21,7 +21,6 @@ from console.demo_team import SPECIALIST
 from console.demo_walk import Decision, walk
 from console.models import Case, Deadline
 from console.replies import version_of
-from console.vocab import ESCALATIONS
 
 SATISFACTION = {"satisfied": 82, "neutral": 13, "unsatisfied": 5}
 UNSATISFIED = ["处理太慢,等了很久", "补偿太少", "客服回复像机器人", "要求全额退款不退货"]
@@ -175,13 +174,8 @@ class CaseScripts:
         flow = self.flows.get(self.case(spec.id).kind)
         if flow is None:
             return None
-        for _ in range(6):
-            decision = walk(flow, spec.rng, spec.product, self.sop.rules, spec.price)
-            # The SOP names escalation targets the case store does not know (legal,
-            # special_team vs risk_legal): the store refuses those outcomes, so walk again.
-            if decision is not None and decision.outcome.escalate in (None, *ESCALATIONS):
-                return decision
-        return None
+        # Every outcome's escalation is one the store knows (the SOP checker sees to it).
+        return walk(flow, spec.rng, spec.product, self.sop.rules, spec.price)
 
     def apply(self, spec: CaseSpec, d: Decision, agent: str) -> Iterator[timedelta]:
         from console.sop import memo_line

@@ -107,7 +107,7 @@ class Case(SQLModel, table=True):
     sop_step: str | None = Field(default=None, max_length=80)
     # Closed loop: the buyer's satisfaction when resolved (satisfied | neutral | unsatisfied).
     satisfaction: str | None = Field(default=None, max_length=16)
-    # Escalation target (senior | supervisor | risk_legal) and why; shown in the queue.
+    # Escalation target (vocab.ESCALATIONS: senior | supervisor | risk_legal | special_team) and why; shown in the queue.
     escalated_to: str | None = Field(default=None, max_length=16)
     escalation_reason: str | None = Field(default=None, max_length=200)
     # Complaint flow status (registered → … → closed), for complaint cases only.

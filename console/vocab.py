@@ -43,7 +43,14 @@ OUTCOME_KINDS: dict[str, str] = {
     "price_difference": "退差价", "compensation": "补偿", "other": "其他",
 }
 
-ESCALATIONS: dict[str, str] = {"senior": "资深客服", "supervisor": "主管", "risk_legal": "风控/法务"}
+# Who a case is escalated to [000 复杂场景升级机制]: the one list, read by the case store and
+# the SOP checker alike (an SOP outcome naming anyone else is refused when the tree loads).
+ESCALATIONS: dict[str, str] = {
+    "senior": "资深客服",  # an upset buyer
+    "supervisor": "主管",
+    "risk_legal": "风控/法务",  # legal compliance, large compensation
+    "special_team": "专项小组",  # a new kind of fraud, a technical puzzle
+}
 
 COMPLAINT_STATUSES: dict[str, str] = {
     "registered": "已登记",

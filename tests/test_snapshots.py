@@ -57,6 +57,9 @@ def test_new_case_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
+        # A blinking cursor is drawn or not by the time of the shot: hold it still.
+        for box in app.screen.query("TextArea, Input"):
+            box.cursor_blink = False
         # A chat pasted from Qianniu: the fields filled in and the 识别到 line under the box.
         app.post_message(events.Paste("买家:快乐的小猪 2026-11-23 09:58:40\n我买的T恤小了,想换L码\n"
                                       "订单号:3712345678901234567\n旗舰店:小美 09:59:10\n亲,可以的"))
