@@ -47,6 +47,19 @@ def seconds_sql(dialect: str, a: str, b: str) -> str:
     return f"({epoch_sql(b)} - {epoch_sql(a)})"
 
 
+def exact_sql(dialect: str, a: str, b: str, offset_s: int) -> tuple[str, str]:
+    """SQL for (the shop day of `b`, whole seconds from `a` to `b` truncated toward zero) to
+    the microsecond, as Python's int((b - a).total_seconds()) and (b + offset).date() give
+    them. SQLite's date functions round to the millisecond, so there the whole seconds
+    (first 19 characters) and the microseconds (characters 21-26 of the stored text) are
+    taken apart; PostgreSQL's epoch is exact."""
+    if dialect == "postgresql":
+        return day_sql(dialect, b, offset_s), f"CAST(trunc(EXTRACT(EPOCH FROM ({b} - {a}))) AS INTEGER)"
+    whole_a, whole_b = epoch_sql(f"substr({a}, 1, 19)"), epoch_sql(f"substr({b}, 1, 19)")
+    micros = f"(CAST(substr({b}, 21, 6) AS INTEGER) - CAST(substr({a}, 21, 6) AS INTEGER))"
+    return f"(({whole_b} + {offset_s}) / 86400)", f"((({whole_b} - {whole_a}) * 1000000 + {micros}) / 1000000)"
+
+
 _EPOCH_DAY = date(1970, 1, 1)
 
 
