@@ -71,12 +71,12 @@ def add_history(db: Database, now: datetime, seed: int = 7, chunk: int = 50_000)
             })
             if replied is not None and channel != "phone":
                 deadlines.append(_clock(cid, "first_response", "shop", created, created + timedelta(seconds=30),
-                                        replied))
-            deadlines.append(_clock(cid, "solution", "shop", created, created + timedelta(hours=24), resolved))
+                                        replied, assignee))
+            deadlines.append(_clock(cid, "solution", "shop", created, created + timedelta(hours=24), resolved, assignee))
             if kind == "refund":
                 due = created + timedelta(days=2)
                 ended = due + timedelta(hours=3) if rng.random() < 0.03 else created + timedelta(hours=rng.randint(1, 40))
-                deadlines.append(_clock(cid, "refund_auto_agree_paid", "platform", created, due, ended))
+                deadlines.append(_clock(cid, "refund_auto_agree_paid", "platform", created, due, ended, assignee))
             if replied is not None and rng.random() < 0.5:
                 copies.append({"case_id": cid, "reply_ids": rng.choice(REPLY_IDS), "version": "bench", "agent": who,
                                "at": replied, "text": "您好,这边帮您处理", "edited": rng.random() < 0.15,
@@ -91,9 +91,11 @@ def add_history(db: Database, now: datetime, seed: int = 7, chunk: int = 50_000)
     _handovers(db, rng, now, sorted({row[3] for row in closed if row[3]}), [row[0] for row in closed[-5000:]])
 
 
-def _clock(cid: int, kind: str, clock: str, start: datetime, due: datetime, ended: datetime) -> dict:
+def _clock(cid: int, kind: str, clock: str, start: datetime, due: datetime, ended: datetime,
+           assignee: str | None) -> dict:
     return {"case_id": cid, "kind": kind, "clock": clock, "state": "met", "started_at": start, "due_at": due,
-            "warn_at": due, "warn_s": 0, "remaining_s": None, "ended_at": ended, "note": "", "origin": "create"}
+            "warn_at": due, "warn_s": 0, "remaining_s": None, "ended_at": ended, "note": "", "origin": "create",
+            "assignee": assignee}  # the case's, as CaseEdit keeps it
 
 
 def _handovers(db: Database, rng: random.Random, now: datetime, agents: list[str], some_cases: list[int]) -> None:

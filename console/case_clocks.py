@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from console.db import NotFoundError
@@ -57,7 +58,7 @@ class ClockEdits:
             due, warn = due_at, due_at - rule.warn_before
         d = Deadline(case_id=self.case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,
                      due_at=due, warn_at=warn, warn_s=int(rule.warn_before.total_seconds()), note=note,
-                     origin=origin)
+                     origin=origin, assignee=self.case.assignee)
         if rule.pauses and self.case.status in self.policy.pause_statuses:
             d.state, d.remaining_s, d.due_at, d.warn_at = "paused", pause(due, self.now), None, None
         self.session.add(d)
@@ -185,6 +186,12 @@ class ClockEdits:
 
     def _leftovers(self) -> bool:
         return bool(self.live() or self.open_tasks())
+
+    def _sync_clock_assignee(self) -> None:
+        """Every clock of the case, ended ones too, counts for its new assignee (Deadline.assignee)."""
+        self.session.execute(update(Deadline).where(col(Deadline.case_id) == self.case.id)
+                             .values(assignee=self.case.assignee))
+        self._assignee = self.case.assignee
 
     def _sync_next(self) -> None:
         """Keep the case's queue key in step with its nearest running clock."""

@@ -65,6 +65,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         # The case's live clocks, read on first use (ClockEdits.live); a new case has none.
         self._clocks: list | None = [] if new else None
         self.case = case
+        self._assignee = case.assignee  # the clocks' copy (Deadline.assignee) follows a change
         self.agent = agent
         self.now = now
         self.policy = policy
@@ -91,6 +92,8 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
             bumped = self.session.info.setdefault(BUMPED_CASES, {})
             bumped[self.case.id] = bumped.get(self.case.id, 0) + 1
         self._sync_next()
+        if self.case.assignee != self._assignee:
+            self._sync_clock_assignee()
 
     # ---- what the case knows -----------------------------------------------------------------
 

@@ -181,7 +181,7 @@ def _one_case(rng, policy: Policy, now: datetime, cid: int, open_ratio: float, a
             due, warn = policy.due(rule, start)
             d = {"case_id": cid, "kind": k, "clock": rule.clock, "state": "running", "started_at": start,
                  "due_at": due, "warn_at": warn, "warn_s": int(rule.warn_before.total_seconds()),
-                 "remaining_s": None, "ended_at": None, "note": "",
+                 "remaining_s": None, "ended_at": None, "note": "", "assignee": assignee,
                  "origin": "urgent" if k in policy.start_urgent else "create"}
             if rule.pauses and status in policy.pause_statuses:
                 d.update(state="paused", remaining_s=pause(due, now), due_at=None, warn_at=None)

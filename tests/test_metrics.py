@@ -73,6 +73,21 @@ def test_shop_clocks_met_missed_and_the_paused_clock(history):
     assert _drill(m, ids, "shop_clocks") == ["C5", "C6", "C9"]
 
 
+def test_a_clock_counts_for_the_case_s_assignee_after_a_reassignment(history, cases):
+    m, ids = history
+    # C5's missed solution clock was 老陈's; given to 小王, it is 小王's (the copy on the clock
+    # follows the case: Deadline.assignee).
+    cases.assign(ids["C5"], "小王", "主管")
+    r = m.compute("shop_clocks", Scope(DAY1, DAY2, agent="小王"), fresh=True)
+    assert (r.value("met"), r.value("missed")) == (2, 1)
+    assert r.ranking == [("老陈", 1.0), ("阿珍", 0.75), ("小王", 2 / 3)]
+    assert _drill(m, ids, "shop_clocks", Scope(DAY1, DAY2, agent="小王")) == ["C5"]
+    with cases.db.read() as s:
+        pairs = s.connection().exec_driver_sql(
+            'SELECT d.assignee, c.assignee FROM deadline d JOIN "case" c ON c.id = d.case_id').all()
+    assert pairs and all(a == b for a, b in pairs)
+
+
 def test_platform_clocks_lapsed(history):
     m, ids = history
     r = _results(m)["platform_lapsed"]
@@ -232,3 +247,31 @@ def test_rows_are_reused_for_another_agent_until_a_fresh_read(history, cases, cl
     assert m.compute("work_mix", Scope(DAY1, DAY2, agent="老陈")).headline == 3
     assert m.compute("work_mix", BOTH).headline == 9
     assert m.compute("work_mix", BOTH, fresh=True).headline == 10
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_groups_the_big_figures_in_index_order(history, monkeypatch):
+    """The day-ordered indexes of migration 0013 serve the month's three biggest groupings
+    without a sort: the queries spell the shop day and the seconds exactly as the indexes do."""
+    from sqlalchemy import text
+
+    from console.metrics import engine
+
+    m, _ = history
+    seen: list[tuple[str, dict]] = []
+    run = engine.Context.run
+
+    def spy(self, sql, **params):
+        if "GROUP BY" in sql:
+            seen.append((sql, {"lo": self.lo, "hi": self.hi, "now": self.now, **params}))
+        return run(self, sql, **params)
+
+    monkeypatch.setattr(engine.Context, "run", spy)
+    m.compute_all(BOTH, only=["first_response", "shop_clocks", "work_mix"], fresh=True)
+    assert len(seen) == 3
+    with m.db.read() as s:
+        conn = s.connection()
+        for sql, params in seen:
+            names = {n: v for n, v in params.items() if f":{n}" in sql}
+            plan = " / ".join(r[3] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), names))
+            assert "_day" in plan and "TEMP B-TREE" not in plan, plan

@@ -42,3 +42,21 @@ def test_the_upgrade_fills_the_milestones_from_the_history(cases, clock, db, db_
         filled = conn.execute(text(f'SELECT {MILESTONES} FROM "case" ORDER BY id')).all()
     again.dispose()
     assert [tuple(r) for r in filled] == [tuple(r) for r in recorded]
+
+
+def test_the_upgrade_to_0013_copies_the_case_s_assignee_onto_its_clocks(cases, clock, db, db_url):
+    build(cases, clock)
+    query = text('SELECT id, assignee FROM deadline ORDER BY id')
+    with db.engine.connect() as conn:
+        kept = conn.execute(query).all()
+    assert any(r.assignee for r in kept) and any(r.assignee is None for r in kept)
+    _migrate(db, "0012", down=True)
+    with db.engine.connect() as conn:
+        conn.execute(text("UPDATE \"case\" SET assignee = '阿珍' WHERE assignee = '老陈'"))
+        conn.commit()
+    db.dispose()
+    again = open_database(db_url)  # upgrades to head: filled from the cases as they are now
+    with again.engine.connect() as conn:
+        filled = conn.execute(query).all()
+    again.dispose()
+    assert [tuple(r) for r in filled] == [(i, "阿珍" if a == "老陈" else a) for i, a in kept]

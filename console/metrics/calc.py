@@ -8,6 +8,10 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from console.shopday import day_sql, epoch_sql
+
+__all__ = ["day_sql"]  # the figures' queries take it from here too
+
 
 def percentile(hist: Counter[int] | dict[int, int], q: float) -> float | None:
     """The q-th percentile (0 < q ≤ 100) by the nearest-rank method: the smallest value with
@@ -36,22 +40,50 @@ def day_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime
     return lo, hi
 
 
-def day_sql(dialect: str, column: str, offset_s: int) -> str:
-    """SQL for the shop day (text YYYY-MM-DD) of a naive-UTC `column`. China keeps one offset
-    all year (no daylight saving), so a fixed shift is exact for Asia/Shanghai."""
-    if dialect == "postgresql":
-        return f"to_char({column} + interval '{offset_s} seconds', 'YYYY-MM-DD')"
-    return f"date({column}, '{offset_s:+d} seconds')"
-
-
 def seconds_sql(dialect: str, a: str, b: str) -> str:
     """SQL for whole seconds from `a` to `b` (NULL if either is)."""
     if dialect == "postgresql":
         return f"CAST(floor(EXTRACT(EPOCH FROM ({b} - {a}))) AS INTEGER)"
-    return f"(CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))"
+    return f"({epoch_sql(b)} - {epoch_sql(a)})"
+
+
+def exact_sql(dialect: str, a: str, b: str, offset_s: int) -> tuple[str, str]:
+    """SQL for (the shop day of `b`, whole seconds from `a` to `b` truncated toward zero) to
+    the microsecond, as Python's int((b - a).total_seconds()) and (b + offset).date() give
+    them. SQLite's date functions round to the millisecond, so there the whole seconds
+    (first 19 characters) and the microseconds (characters 21-26 of the stored text) are
+    taken apart; PostgreSQL's epoch is exact."""
+    if dialect == "postgresql":
+        return day_sql(dialect, b, offset_s), f"CAST(trunc(EXTRACT(EPOCH FROM ({b} - {a}))) AS INTEGER)"
+    whole_a, whole_b = epoch_sql(f"substr({a}, 1, 19)"), epoch_sql(f"substr({b}, 1, 19)")
+    micros = f"(CAST(substr({b}, 21, 6) AS INTEGER) - CAST(substr({a}, 21, 6) AS INTEGER))"
+    return f"(({whole_b} + {offset_s}) / 86400)", f"((({whole_b} - {whole_a}) * 1000000 + {micros}) / 1000000)"
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """A date as days since 1970 (what day_sql gives)."""
+    return (day - _EPOCH_DAY).days
+
+
+# Between the values of concat_sql: the ASCII unit separator, which no typed text holds.
+SEP = "\x1f"
+
+
+def concat_sql(dialect: str, expr: str) -> str:
+    """SQL aggregate: the group's non-NULL values of `expr` as one text, SEP between them
+    (exact histograms and sums without a row per value)."""
+    if dialect == "postgresql":
+        return f"string_agg(CAST({expr} AS TEXT), chr(31))"
+    return f"group_concat({expr}, char(31))"
 
 
 def as_day(value: object) -> date:
+    """A shop day from SQL: days since 1970 (day_sql), a date, or text YYYY-MM-DD."""
+    if isinstance(value, int):
+        return _EPOCH_DAY + timedelta(days=value)
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 

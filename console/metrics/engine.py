@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, text
 
-from console.metrics.calc import as_day, day_bounds, day_sql, seconds_sql
+from console.metrics.calc import as_day, concat_sql, day_bounds, day_number, day_sql, seconds_sql
 from console.metrics.model import DrillRow, FigureInfo, FigureResult, Scope, Value
 from console.models import UTCDateTime
 from console.sla import Policy
@@ -67,6 +67,19 @@ class Context:
     def day(self, column: str) -> str:
         return day_sql(self.dialect, column, self.offset_s)
 
+    def in_range(self, column: str) -> str:
+        """`column` within the scope's days. On SQLite also the shop day, a little wider (a
+        stored time rounds up by under a millisecond into the next day at most): it lets the
+        day-ordered indexes (migration 0013) serve the range; the UTC bounds decide."""
+        sql = f"{column} >= :lo AND {column} < :hi"
+        if self.dialect == "sqlite":
+            d0, d1 = day_number(self.scope.start), day_number(self.scope.end) + 1
+            sql += f" AND {self.day(column)} BETWEEN {d0} AND {d1}"
+        return sql
+
+    def concat(self, expr: str) -> str:
+        return concat_sql(self.dialect, expr)
+
     def secs(self, a: str, b: str) -> str:
         return seconds_sql(self.dialect, a, b)
 
@@ -110,9 +123,18 @@ def merge(bags) -> Bag:
     return out
 
 
+def compact(rows: list[Row]) -> list[Row]:
+    """One row per (day, agent): the fetched groups of the same day and agent merged once,
+    rather than again for the value, the day's point and the agent's rank."""
+    groups: dict[tuple, list[Bag]] = {}
+    for day, who, bag in rows:
+        groups.setdefault((as_day(day), who), []).append(bag)
+    return [(day, who, bags[0] if len(bags) == 1 else merge(bags)) for (day, who), bags in groups.items()]
+
+
 def evaluate(fig: Figure, ctx: Context) -> FigureResult:
     """The figure for the scope: value, daily series, and every agent's rank."""
-    rows = ctx.cached(f"figure:{fig.info.id}", lambda: fig.fetch(ctx))
+    rows = ctx.cached(f"figure:{fig.info.id}", lambda: compact(fig.fetch(ctx)))
     agent = ctx.scope.agent
     mine = [r for r in rows if agent is None or r[1] == agent]
     s = fig.summarize(merge(r[2] for r in mine), ctx)

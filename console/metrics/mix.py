@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
-from console.metrics.calc import aware, share
+from console.metrics.calc import SEP, aware, share
 from console.metrics.engine import Bag, Context, Figure, Row, Summary
 from console.metrics.model import DrillRow, FigureInfo, Value
 from console.vocab import KINDS, OUTCOME_KINDS
@@ -39,23 +39,25 @@ INTERVENTIONS = FigureInfo(
     drill="小二介入的工单",
 )
 
-_COMPLAINT = "CASE WHEN c.kind = 'complaint' OR c.complaint_status IS NOT NULL THEN 1 ELSE 0 END"
-_INTERVENED = "CASE WHEN c.platform_intervened THEN 1 ELSE 0 END"
 
 
 def _mix_rows(ctx: Context) -> list[Row]:
     def fetch() -> list[Row]:
-        sql = f"""SELECT {ctx.day('c.first_message_at')}, c.assignee, c.kind, c.outcome_kind,
-                         {_COMPLAINT}, {_INTERVENED}, count(*)
-                  FROM "case" c WHERE {_IN_RANGE}{ctx.kind_filter()}
-                  GROUP BY 1, 2, 3, 4, 5, 6"""
-        rows = [(day, who, {"n": n, "kind": Counter({kind: n}), "outcome": Counter({outcome or "": n}),
-                            "complaints": n if complaint else 0, "intervened": n if intervened else 0})
-                for day, who, kind, outcome, complaint, intervened, n in ctx.run(sql)]
-        # The compensation amounts: few rows, summed exactly in Python (yuan as text).
-        sql = f"""SELECT {ctx.day('c.first_message_at')}, c.assignee, c.agreed_amount FROM "case" c
-                  WHERE {_IN_RANGE} AND c.outcome_kind = 'compensation'{ctx.kind_filter()}"""
-        rows += [(day, who, {"compensation_cents": _cents(amount)}) for day, who, amount in ctx.run(sql)]
+        # Grouped by the raw columns in the order the index has them (day, assignee, kind,
+        # outcome, complaint status, intervened: no sort on SQLite), folded here.
+        day = ctx.day('c.first_message_at')
+        sql = f"""SELECT {day}, c.assignee, c.kind, c.outcome_kind, c.complaint_status, c.platform_intervened,
+                         count(*), {ctx.concat("CASE WHEN c.outcome_kind = 'compensation' THEN c.agreed_amount END")}
+                  FROM "case" c WHERE {ctx.in_range('c.first_message_at')}{ctx.kind_filter()}
+                  GROUP BY {day}, c.assignee, c.kind, c.outcome_kind, c.complaint_status, c.platform_intervened"""
+        rows: list[Row] = []
+        for day_, who, kind, outcome, complaint, intervened, n, amounts in ctx.run(sql):
+            complaint = kind == "complaint" or complaint is not None
+            rows.append((day_, who, {"n": n, "kind": Counter({kind: n}), "outcome": Counter({outcome or "": n}),
+                                     "complaints": n if complaint else 0, "intervened": n if intervened else 0}))
+            if amounts:
+                # The compensation amounts, summed exactly (yuan as text).
+                rows.append((day_, who, {"compensation_cents": sum(_cents(a) for a in amounts.split(SEP))}))
         return rows
 
     return ctx.cached("mix", fetch)

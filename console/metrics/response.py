@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 from console.metrics.calc import aware as _aware
-from console.metrics.calc import format_seconds, naive, percentile, share
+from console.metrics.calc import exact_sql, format_seconds, percentile, share
 from console.metrics.engine import Bag, Context, Figure, Row, Summary
 from console.metrics.model import DrillRow, FigureInfo, Value
 from console.vocab import CHANNELS, CLOSED_STATUSES
@@ -36,28 +36,33 @@ FIRST_RESPONSE = FigureInfo(
 
 def _first_rows(ctx: Context) -> list[Row]:
     def fetch() -> list[Row]:
+        # Grouped in the order of the index (day, who replied, channel, seconds: no sort on
+        # SQLite), one histogram per day, agent and channel built here.
+        secs = ctx.secs('c.first_message_at', 'c.first_replied_at')
+        day = ctx.day('c.first_message_at')
         sql = f"""
-            SELECT {ctx.day('c.first_message_at')} AS d, c.first_replied_by, c.channel,
-                   {ctx.secs('c.first_message_at', 'c.first_replied_at')} AS s,
-                   CASE WHEN c.first_replied_at IS NULL AND c.first_message_at >
-                        (CASE WHEN c.channel = 'phone' THEN :fresh15 ELSE :fresh30 END) THEN 1 ELSE 0 END AS fresh,
-                   count(*)
+            SELECT {day}, c.first_replied_by, c.channel, {secs}, count(*),
+                   sum(CASE WHEN c.first_replied_at IS NULL AND c.first_message_at >
+                        (CASE WHEN c.channel = 'phone' THEN :fresh15 ELSE :fresh30 END) THEN 1 ELSE 0 END)
             FROM "case" c
-            WHERE c.first_message_at >= :lo AND c.first_message_at < :hi AND c.initiated_by = 'buyer'{ctx.kind_filter()}
-            GROUP BY 1, 2, 3, 4, 5"""
-        out: list[Row] = []
-        for day, who, channel, secs, fresh, n in ctx.run(sql, fresh15=ctx.now - timedelta(seconds=15),
-                                                          fresh30=ctx.now - timedelta(seconds=30)):
-            if fresh:
-                continue  # not yet due: too early to tell
-            bag: Bag = {"counted": n, "within": 0, "replied": 0, "hist": Counter()}
-            if secs is not None:
-                bag["replied"] = n
-                bag["hist"] = Counter({max(0, int(secs)): n})
-                if secs <= limit_of(channel):
-                    bag["within"] = n
-            out.append((day, who, bag))
-        return out
+            WHERE {ctx.in_range('c.first_message_at')} AND c.initiated_by = 'buyer'{ctx.kind_filter()}
+            GROUP BY {day}, c.first_replied_by, c.channel, {secs}"""
+        bags: dict[tuple, Bag] = {}
+        for day_, who, channel, s, n, fresh in ctx.run(sql, fresh15=ctx.now - timedelta(seconds=15),
+                                                        fresh30=ctx.now - timedelta(seconds=30)):
+            n -= fresh  # not yet due, unanswered: too early to tell, left out
+            if not n:
+                continue
+            bag = bags.get((day_, who, channel))
+            if bag is None:
+                bag = bags[(day_, who, channel)] = {"counted": 0, "within": 0, "replied": 0, "hist": Counter()}
+            bag["counted"] += n
+            if s is not None:
+                bag["replied"] += n
+                bag["hist"][max(0, int(s))] += n
+                if s <= limit_of(channel):
+                    bag["within"] += n
+        return [(day_, who, bag) for (day_, who, _), bag in bags.items()]
 
     return ctx.cached("first_response", fetch)
 
@@ -109,23 +114,24 @@ RESOLUTION = FigureInfo(
 
 
 def _resolution_rows(ctx: Context) -> list[Row]:
-    # Raw rows, bucketed here: nearly every case has its own number of seconds, and SQL's
-    # GROUP BY over them costs more than reading them (covering index ix_case_resolved).
+    # One row a case (nearly every case has its own number of seconds: SQL's GROUP BY over
+    # them costs more than reading them; covering index ix_case_resolved), bucketed here.
+    # The day and the seconds come from SQL, exact to the microsecond (calc.exact_sql).
+    day, secs = exact_sql(ctx.dialect, "c.first_replied_at", "c.resolved_at", ctx.offset_s)
     sql = f"""
-        SELECT c.resolved_at, c.resolved_by, c.first_replied_at, c.status
+        SELECT {day}, c.resolved_by, c.status, {secs}
         FROM "case" c
         WHERE c.resolved_at >= :lo AND c.resolved_at < :hi AND c.first_replied_at IS NOT NULL{ctx.kind_filter()}"""
     # The status is read, not filtered in SQL: a WHERE on it lets SQLite's planner (no
     # ANALYZE) take ix_case_status and read every resolved case ever.
-    shift = timedelta(seconds=ctx.offset_s)
     groups: dict[tuple, Counter] = {}
-    for resolved, who, replied, status in ctx.run(sql):
-        if status not in CLOSED_STATUSES:
-            continue
-        resolved, replied = naive(resolved), naive(replied)
-        key = ((resolved + shift).date(), who)
-        groups.setdefault(key, Counter())[max(0, int((resolved - replied).total_seconds()))] += 1
-    return [(day, who, {"n": sum(hist.values()), "hist": hist}) for (day, who), hist in groups.items()]
+    for day_, who, status, s in ctx.run(sql):
+        if status in CLOSED_STATUSES:
+            hist = groups.get((day_, who))
+            if hist is None:
+                hist = groups[(day_, who)] = Counter()
+            hist[max(0, int(s))] += 1
+    return [(day_, who, {"n": sum(hist.values()), "hist": hist}) for (day_, who), hist in groups.items()]
 
 
 def _resolution_summary(bag: Bag, ctx: Context) -> Summary:
