@@ -18,11 +18,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from console import event_log
 from console.case_clocks import ClockEdits
 from console.case_close import CloseEdits
 from console.case_followup import FollowUpEdits
 from console.db import BUMPED_CASES, CHANGED_CASES, StoreError
-from console.models import Agent, Case, CaseEvent, Note
+from console.models import Agent, Case, Note
 from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
 
@@ -74,8 +75,9 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
 
     def event(self, action: str, before: str | None = None, after: str | None = None, detail: str = "") -> None:
         """Record one change on the case's history."""
-        self.session.add(CaseEvent(case_id=self.case.id, at=self.now, agent=self.agent, action=action,
-                                   before=before, after=after, detail=detail))
+        # Written in bulk before the session flushes (console/event_log.py).
+        event_log.record(self.session, {"case_id": self.case.id, "at": self.now, "agent": self.agent,
+                                        "action": action, "before": before, "after": after, "detail": detail})
         self.changed = True
 
     def finish(self, bump: bool = True) -> None:
