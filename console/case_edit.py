@@ -65,6 +65,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         self.session = session
         # The case's live clocks, read on first use (ClockEdits.live); a new case has none.
         self._clocks: list | None = [] if new else None
+        self.new = new  # created in this unit of work: nothing refers to it yet
         self.case = case
         self.agent = agent
         self.now = now
@@ -108,9 +109,12 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         return note
 
     def add_row(self, title: str, row: object, detail: str = "") -> object:
-        """A register row about this case (退件表, 重发单 …), with an event naming it."""
+        """A register row about this case (退件表, 重发单 …), with an event naming it. The row
+        has its id at once when the event names it by number (no `detail`), else by the end
+        of the edit: an import adds thousands, and a flush each cost more than the row."""
         self.session.add(row)
-        self.session.flush()
+        if not detail:
+            self.session.flush()
         self.event("register", None, title, detail or f"{title} 第 {row.id} 行")
         return row
 

@@ -129,8 +129,9 @@ def apply_refund(e: CaseEdit, rec: RefundRecord, why: str) -> None:
 
 def _return_row(e: CaseEdit, rec: RefundRecord, why: str) -> None:
     case = e.case
-    entry = e.session.exec(select(ReturnEntry).where(ReturnEntry.case_id == case.id)
-                           .order_by(ReturnEntry.id.desc())).first()
+    # A case created in this batch has no row yet (and the query would flush the batch).
+    entry = None if e.new else e.session.exec(select(ReturnEntry).where(ReturnEntry.case_id == case.id)
+                                              .order_by(ReturnEntry.id.desc())).first()
     if entry is None:
         row = ReturnEntry(created_at=e.now, created_by=e.agent, case_id=case.id, buyer_id=case.buyer_id,
                           order_code=case.order_no or "", product=case.product, total=rec.refund_amount or "",
