@@ -23,6 +23,7 @@ from console.clock import Clock
 from console.db import Database, NotFoundError, StoreError
 from console.intake import CaseDraft, validate_draft
 from console.models import NO_DEADLINE, Agent, Case, CaseEvent, CaseTask, Deadline, Note
+from console.new_rows import new_row
 from console.sla import Policy
 from console.units import qty
 from console.vocab import ESCALATIONS, KINDS, REFUND_STATUSES, STATUSES
@@ -234,8 +235,8 @@ class Cases:
 
     @staticmethod
     def _new_case(valid, agent: str, now: datetime) -> Case:
-        return Case(
-            buyer_id=valid.buyer_id, order_no=valid.order_no, channel=valid.channel, kind=valid.kind,
+        return new_row(
+            Case, buyer_id=valid.buyer_id, order_no=valid.order_no, channel=valid.channel, kind=valid.kind,
             status="new", description=valid.description, urgent=valid.urgent, assignee=valid.assignee,
             initiated_by=valid.initiated_by, product=valid.product, created_by=agent, created_at=now,
             updated_at=now, first_message_at=valid.message_at or now,
