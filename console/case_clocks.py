@@ -193,4 +193,5 @@ class ClockEdits:
             case.next_due_at = nearest.due_at
             case.next_warn_at = nearest.warn_at or nearest.due_at
             case.next_due_kind = nearest.kind
-        self.session.add(case)
+        if case not in self.session:  # (the edit's case always is: adding again costs a cascade walk)
+            self.session.add(case)
