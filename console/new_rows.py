@@ -13,6 +13,8 @@ validated. Should SQLModel move its internals, the plain constructor is used.
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlmodel import SQLModel
@@ -23,6 +25,22 @@ except ImportError:  # pragma: no cover - another SQLModel: the plain constructo
     partial_init = None
 
 T = TypeVar("T", bound=SQLModel)
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, datetime)
+
+
+@cache
+def _defaults(cls: type[SQLModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The fields' plain defaults, once per class; and the fields whose default is made for
+    each row (a factory, or a value that could be changed in place)."""
+    plain, made = {}, []
+    for name, field in cls.model_fields.items():
+        if field.is_required():
+            continue  # left unset, as SQLModel's constructor leaves it
+        if field.default_factory is None and isinstance(field.get_default(), _IMMUTABLE):
+            plain[name] = field.get_default()
+        else:
+            made.append(name)
+    return plain, tuple(made)
 
 
 def new_row(cls: type[T], **values: Any) -> T:
@@ -30,12 +48,16 @@ def new_row(cls: type[T], **values: Any) -> T:
         return cls(**values)
     with partial_init():
         obj = cls()  # the SQLAlchemy instance state only
-    data = obj.__dict__
-    for name, field in cls.model_fields.items():
-        data[name] = values[name] if name in values else field.get_default(call_default_factory=True)
-    unknown = set(values) - set(cls.model_fields)
+    unknown = values.keys() - cls.model_fields.keys()
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+    plain, made = _defaults(cls)
+    data = obj.__dict__
+    data.update(plain)
+    for name in made:
+        if name not in values:
+            data[name] = cls.model_fields[name].get_default(call_default_factory=True)
+    data.update(values)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
