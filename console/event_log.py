@@ -2,8 +2,9 @@
 
 `CaseEdit.event` records each change as a plain row on its session (`session.info`) rather
 than a CaseEvent object: the rows are written by one INSERT for many (executemany) just
-before the session flushes or commits, in the order they were recorded, so their ids ascend
-in that order as before. Building and flushing a SQLModel object per event was about half
+after the session flushes (so the cases they belong to are in: a batch of new cases is
+inserted by that flush, see Cases.create_many) and before it commits, in the order they
+were recorded, so their ids ascend in that order as before. Building and flushing a SQLModel object per event was about half
 the cost of an imported case (issue 12: 100,000 new cases, ~5 events each).
 
 Events are append-only and nothing reads them back inside the transaction that records
@@ -34,19 +35,21 @@ def write_pending(session: Session) -> None:
         session.connection().execute(_INSERT, rows)
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:  # noqa: ANN001
     write_pending(session)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    write_pending(session)
+    session.flush()  # the rows the events refer to first
+    write_pending(session)  # (a flush with nothing to do does not call after_flush)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_read(state: ORMExecuteState) -> None:
     if PENDING in state.session.info and any(m.class_ is CaseEvent for m in state.all_mappers):
+        state.session.flush()
         write_pending(state.session)
 
 

@@ -76,3 +76,32 @@ def test_a_case_built_by_new_row_is_written_and_changed_like_any(cases, db):
     assert (stored.buyer_id, stored.status, stored.version, stored.urgent) == ("阿狸", "new", 1, False)
     cases.set_urgent(case.id, True, "小王")
     assert cases.get(case.id).case.urgent and cases.get(case.id).case.version == 2
+
+
+def test_a_batch_of_new_cases_is_written_in_one_flush_and_numbered_like_any(cases, db):
+    """create_many takes the ids up front: the cases, their clocks, a register row and the
+    events all go in at the commit (foreign keys checked on both backends), and a case
+    made afterwards the usual way gets the next id."""
+    from console.models import ReturnEntry
+
+    drafts = [_draft(f"买家{i}") for i in range(4)]
+    with db.write() as s:
+        made = []
+        for e in cases.create_many(drafts, "小王", s):
+            e.set_urgent(True, why="测试")  # a clock and an escalation
+            row = new_row(ReturnEntry, created_at=e.now, created_by="小王", case_id=e.case.id,
+                          buyer_id=e.case.buyer_id, tracking_no=f"SF{e.case.id}")
+            e.add_row("退件表", row, detail="测试: 退件表 新增一行")
+            made.append(e.case.id)
+    assert made == list(range(made[0], made[0] + 4))
+    later = cases.create(_draft("阿狸"), "小王")
+    assert later.id > made[-1]
+    with db.read() as s:
+        for case_id in made:
+            assert s.get(Case, case_id).urgent
+            clocks = s.exec(select(Deadline).where(Deadline.case_id == case_id)).all()
+            assert any(d.kind in cases.policy.start_urgent for d in clocks)
+            assert s.exec(select(ReturnEntry).where(ReturnEntry.case_id == case_id)).one().tracking_no == f"SF{case_id}"
+    for case_id in made:
+        actions = [ev.action for ev in cases.get(case_id).events]
+        assert actions[0] == "created" and actions[-1] == "register" and "urgent" in actions
