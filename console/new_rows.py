@@ -3,12 +3,12 @@ with two or three clocks each): the objects (`new_row`), and their ids up front 
 
 SQLModel's __init__ on a table model sets every field through pydantic and SQLAlchemy's
 attribute instrumentation one by one: ~40 µs for a Deadline, ~140 µs for a Case, about a
-fifth of an imported case's cost. `new_row` sets up the object's SQLAlchemy state the way
-SQLModel itself does for `model_validate` (its `partial_init`) and puts the values and the
-fields' defaults straight into the instance dict, which is what the ORM inserts from. The
-object is the same as the constructor's: pending once added to a session, then persistent,
-changed through normal attribute access. Like the constructor of a table model, nothing is
-validated. Should SQLModel move its internals, the plain constructor is used.
+fifth of an imported case's cost. `new_row` makes the instance with its SQLAlchemy
+state as the ORM makes a row it loads (ClassManager.new_instance, no __init__) and puts the
+values and the fields' defaults straight into the instance dict, which is what the ORM
+inserts from. The object is the constructor's: pending once added to a session, then
+persistent, changed through normal attribute access. Like the constructor of a table model, nothing is
+validated.
 """
 
 from __future__ import annotations
@@ -19,12 +19,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import SQLModel
-
-try:
-    from sqlmodel._compat import partial_init
-except ImportError:  # pragma: no cover - another SQLModel: the plain constructor
-    partial_init = None
 
 T = TypeVar("T", bound=SQLModel)
 _IMMUTABLE = (type(None), bool, int, float, str, bytes, datetime)
@@ -46,10 +42,10 @@ def _defaults(cls: type[SQLModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
 
 
 def new_row(cls: type[T], **values: Any) -> T:
-    if partial_init is None or cls.__sqlmodel_relationships__:
+    if cls.__sqlmodel_relationships__:  # (none of ours: the constructor sets them up)
         return cls(**values)
-    with partial_init():
-        obj = cls()  # the SQLAlchemy instance state only
+    # The instance with its SQLAlchemy state and nothing else, as the ORM makes a row it loads.
+    obj = manager_of_class(cls).new_instance()
     unknown = values.keys() - cls.model_fields.keys()
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
