@@ -17,8 +17,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import SQLModel
 
@@ -81,3 +81,33 @@ def new_ids(session: Session, cls: type[SQLModel], n: int) -> list[int] | None:
         top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {quoted}")).scalar_one()
         return list(range(top + 1, top + 1 + n))
     return None
+
+
+# session.info key: per table, the next id to hand out in this transaction (SQLite).
+_NEXT = "next_ids"
+
+
+def next_id(session: Session, cls: type[SQLModel]) -> int | None:
+    """SQLite: an id for one new row of `cls`, counted on from the table's largest id (read
+    once per transaction, without a flush: a batch of new cases stays pending until its
+    edits are done), so that the ORM can insert the rows together: SQLite does not promise
+    the order of RETURNING, so rows whose ids come back from the database are inserted one
+    statement each. Every new row of the table in the transaction must take its id here
+    (console/case_clocks.py makes every clock); the write lock keeps other writers out.
+    None elsewhere: PostgreSQL numbers a batch of rows in one statement by itself."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    known = session.info.setdefault(_NEXT, {})
+    if cls not in known:
+        quoted = session.get_bind().dialect.identifier_preparer.quote(cls.__table__.name)
+        with session.no_autoflush:
+            known[cls] = session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {quoted}")).scalar_one()
+    got = known[cls]
+    known[cls] = got + 1
+    return got
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_next(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # another transaction: other writers may have come between
+        session.info.pop(_NEXT, None)

@@ -105,3 +105,24 @@ def test_a_batch_of_new_cases_is_written_in_one_flush_and_numbered_like_any(case
     for case_id in made:
         actions = [ev.action for ev in cases.get(case_id).events]
         assert actions[0] == "created" and actions[-1] == "register" and "urgent" in actions
+
+
+def test_clocks_are_numbered_in_the_order_started_across_transactions(cases, db):
+    """SQLite numbers new clocks itself ahead of the insert (new_rows.next_id); ids stay
+    unique and ascending in the order the clocks were started, transaction after transaction."""
+    first = cases.create(_draft("阿狸"), "小王")
+    second = cases.create(_draft("小明"), "小王")
+    with db.write() as s:
+        for case_id in (first.id, second.id):
+            with cases.edit(case_id, "小王", session=s) as e:
+                e.start_clock("buyer_promise", due_at=e.now + timedelta(hours=3), note="回电")
+    cases.start_clock(first.id, "buyer_promise", "小王", due_at=clock_now(cases) + timedelta(hours=5))
+    with db.read() as s:
+        rows = s.exec(select(Deadline).order_by(Deadline.id)).all()
+    assert len({d.id for d in rows}) == len(rows)
+    promises = [d for d in rows if d.kind == "buyer_promise"]
+    assert [d.case_id for d in promises] == [first.id, second.id, first.id]
+
+
+def clock_now(cases):
+    return cases.clock.now()
