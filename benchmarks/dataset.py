@@ -24,7 +24,9 @@ CASES = 1_000_000
 OPEN_RATIO = 0.25
 SEED = 7
 # Part of the marker: change it and old databases are rebuilt.
-RECIPE = {"cases": CASES, "open_ratio": OPEN_RATIO, "seed": SEED, "with_events": False}
+# "history": the milestones, ended clocks, reply copies and handovers the figures read
+# (benchmarks/history.py); its number moves when what it writes changes.
+RECIPE = {"cases": CASES, "open_ratio": OPEN_RATIO, "seed": SEED, "with_events": False, "history": 1}
 
 # One of the demo agents, so the "mine" filter selects about a quarter of the queue.
 AGENT = "小王"
@@ -42,9 +44,17 @@ def load_marker() -> dict | None:
         marker = json.loads(MARKER.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if marker.get("recipe") != RECIPE or not DB_PATH.exists():
+    if marker.get("recipe") != RECIPE or marker.get("schema") != _schema() or not DB_PATH.exists():
         return None
     return marker
+
+
+def _schema() -> str:
+    """The schema revision the database was built at: a database built by another branch's
+    migrations (the same number, other columns) is rebuilt, never half-upgraded."""
+    from console.db import SCHEMA_HEAD
+
+    return SCHEMA_HEAD
 
 
 def build_now(marker: dict) -> datetime:
@@ -83,6 +93,9 @@ def _build() -> tuple[dict, float]:
 
     populate(db, load_policy(), now, CASES, open_ratio=OPEN_RATIO, seed=SEED,
              with_events=False, progress=progress)
+    from benchmarks.history import add_history
+
+    add_history(db, now, seed=SEED)
     with db.engine.connect() as conn:
         # Fold the WAL into the file. No ANALYZE: the console never runs it, so the
         # planner sees what it sees on a shop's own database.
@@ -90,7 +103,7 @@ def _build() -> tuple[dict, float]:
     db.dispose()
     seconds = time.perf_counter() - started
 
-    marker = {"recipe": RECIPE, "now": now.isoformat(), "build_seconds": round(seconds, 1)}
+    marker = {"recipe": RECIPE, "schema": _schema(), "now": now.isoformat(), "build_seconds": round(seconds, 1)}
     MARKER.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     return marker, seconds
 

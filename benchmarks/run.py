@@ -8,6 +8,7 @@ build nor one measurement colours another:
                        against a bare Line-API table (benchmarks.bare) with the same keys
   benchmarks.memory    peak resident memory after a working session
   benchmarks.forms     opening the new-case form vs the case screen (key to paint)
+  benchmarks.figures   the supervisor's figures for 30 days, the team's and one agent's
   benchmarks.team      a team on one database: 20 agent processes on PostgreSQL (a server
                        started for it), 3 on SQLite, while one console is measured
   benchmarks.imports   100,000 refund rows of a Qianniu export into a copy of the database:
@@ -209,6 +210,25 @@ def imports() -> list[Figure]:
         Figure("re-import same file", s["reimport_s"], "s", 10,
                f"preview + commit of the same file again: {s['reimport_changes']} changes (must be 0)"),
     ]
+# ---- the supervisor's figures -----------------------------------------------------
+
+
+def supervisor_figures() -> list[Figure]:
+    _log("bench: the supervisor's figures for 30 days (team, one agent)")
+    s = json.loads(_child("benchmarks.figures"))
+    out = []
+    for key, name, target in (("team", "figures 30 days, team", 1000), ("agent", "figures 30 days, one agent", 300)):
+        got = s[key]
+        slowest = sorted(got["per_figure_ms"].items(), key=lambda p: -p[1])[:3]
+        note = (f"all {len(got['per_figure_ms'])} figures with daily series and ranks, median of runs after a "
+                f"warm-up (first {got['first_s'] * 1000:.0f} ms); slowest alone: "
+                + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest))
+        if got.get("cases"):
+            note += f"; {got['cases']:,} buyer cases in the range"
+        if key == "agent":
+            note += f"; right after the team's (rows reused): {s['agent_after_team_s'] * 1000:.0f} ms"
+        out.append(Figure(name, got["median_s"] * 1000, "ms", target, note))
+    return out
 
 
 # ---- a team on one database --------------------------------------------------------
@@ -288,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         (memory, ["peak memory"]),
         (phrases, ["reply search keystroke", "open reply picker"]),
         (forms, ["new-case form / case"]),
+        (supervisor_figures, ["figures 30 days, team", "figures 30 days, one agent"]),
         (team, [f"{label} {name}" for label in ("PG", "SQLite") for name in TEAM_FIGURES]),
         (imports, IMPORT_FIGURES),
     ]:

@@ -107,7 +107,7 @@ class ClockEdits:
         case = self.case
         if case.first_replied_at is not None:
             return False
-        case.first_replied_at = self.now
+        case.first_replied_at, case.first_replied_by = self.now, self.agent
         self.event("first_reply", None, None, how)
         self.meet("first_reply")
         if case.status == "new":
@@ -155,7 +155,12 @@ class ClockEdits:
 
     # ---- internals --------------------------------------------------------------------------
 
-    def _assigned_to_specialist(self, assignee: str) -> None:
+    def with_specialist(self, assignee: str | None) -> None:
+        """The case is with `assignee`: a specialist meets the urgent "to a specialist" clock.
+        Called when the case is handed over, and when the clock starts on a case a specialist
+        already holds (created urgent for one, or marked urgent later): it is met at once."""
+        if assignee is None:
+            return
         role = self.session.exec(select(Agent.role).where(Agent.name == assignee)).first()
         if role == "specialist":
             self.meet("specialist_assigned", why=f"已转给专员 {assignee}")

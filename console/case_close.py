@@ -92,7 +92,7 @@ class CloseEdits:
         if case.status == "closed":
             raise StoreError("工单已关闭")
         before = case.satisfaction
-        case.satisfaction = satisfaction
+        case.satisfaction, case.rated_at = satisfaction, self.now
         self.event("satisfaction", SATISFACTION.get(before or "", "—"), SATISFACTION[satisfaction], reason[:200])
         if satisfaction == "unsatisfied":
             # Not solved: the case goes on (reopened if it was resolved) with the senior team.

@@ -25,7 +25,7 @@ from console.case_followup import FollowUpEdits
 from console.db import BUMPED_CASES, CHANGED_CASES, StoreError
 from console.models import Agent, Case, Note
 from console.sla import Policy
-from console.vocab import CLOSED_STATUSES, STATUSES, yes_no
+from console.vocab import CLOSED_STATUSES, OUTCOME_KINDS, STATUSES, yes_no
 
 # Case fields an import may fill, with the words the event uses.
 FACTS: dict[str, str] = {
@@ -150,6 +150,12 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
             self.event("import", None, None, f"{why}: " + ";".join(words))
         return words
 
+    def set_outcome(self, kind: str, words: str) -> None:
+        """What the wizard's outcome gives the buyer (vocab.OUTCOME_KINDS), for the work mix."""
+        before = self.case.outcome_kind
+        self.case.outcome_kind = kind
+        self.event("outcome", OUTCOME_KINDS.get(before or "", "—"), OUTCOME_KINDS.get(kind, kind), words[:2000])
+
     def record_money(self, amount: str, words: str, detail: str, *, order_amount: str | None = None,
                      item_value: str | None = None) -> None:
         """The agreed amount and its base (the order's total or the item's value), as an event
@@ -186,12 +192,14 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         if before in CLOSED_STATUSES and status not in CLOSED_STATUSES:
             self._reopen()
         elif status == "resolved":
+            case.resolved_at, case.resolved_by = self.now, self.agent
             self.meet("resolved")
         self._pause_resume(before, status)
         self.session.flush()
         case.is_open = status not in CLOSED_STATUSES or self._leftovers()
 
     def _reopen(self) -> None:
+        self.case.reopen_count += 1
         self.event("reopened")
         running = {d.kind for d in self.live()}
         for kind in self.policy.start_kind.get(self.case.kind, ()):
@@ -214,7 +222,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         self.case.assignee = assignee
         self.event("assigned", before or "待分配", assignee or "待分配", "")
         if assignee is not None:
-            self._assigned_to_specialist(assignee)
+            self.with_specialist(assignee)
         return True
 
     def set_urgent(self, urgent: bool, why: str = "") -> bool:
@@ -232,6 +240,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
             for kind in self.policy.start_urgent:
                 if kind not in running:
                     self.start_clock(kind, origin="urgent")
+            self.with_specialist(case.assignee)
         elif not urgent:
             for d in self.live():
                 if d.kind in self.policy.start_urgent:

@@ -21,13 +21,14 @@ INTERVENTION_CLOCKS = ("platform_intervene", "platform_decision")
 
 class FollowUpEdits:
     def escalate(self, target: str | None, reason: str) -> None:
-        """Escalate to the senior team, a supervisor or risk/legal, with a reason (None clears)."""
+        """Escalate to one of vocab.ESCALATIONS, with a reason (None clears)."""
         reason = reason.strip()
         if target is not None and target not in ESCALATIONS:
             raise StoreError(f"未知的升级对象: {target}")
         case = self.case
         before = ESCALATIONS.get(case.escalated_to or "", "—")
         case.escalated_to, case.escalation_reason = target, (reason[:200] or None) if target else None
+        case.escalated_at = self.now if target else None
         self.event("escalated", before, ESCALATIONS.get(target or "", "—"), reason[:200])
 
     def set_complaint_status(self, status: str) -> None:

@@ -265,6 +265,8 @@ class Cases:
             # The first-reply clock runs from the buyer's message, the others from now.
             start = case.first_message_at if kind.startswith("first_response") else now
             e.start_clock(kind, start, origin="create")
+        if valid.urgent:
+            e.with_specialist(case.assignee)  # created for a specialist: already with one
         return e
 
     # ---- single-step edits ------------------------------------------------------------------

@@ -32,8 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     whoami = sub.add_parser("whoami", help="显示或修改这台电脑记住的客服名字")
     whoami.add_argument("name", nargs="?", help="新名字 (不给则显示当前的)")
     demo = sub.add_parser("demo", help="载入演示工单 (load demo cases)")
-    demo.add_argument("--cases", type=int, default=200, help="工单数量 (默认 200)")
-    demo.add_argument("--open-ratio", type=float, default=0.9, help="未结工单比例 (默认 0.9)")
+    demo.add_argument("--cases", type=int, help="工单数量 (默认 200)")
+    demo.add_argument("--open-ratio", type=float, help="未结工单比例 (默认 0.9)")
+    demo.add_argument("--days", type=int, metavar="N",
+                      help="改为生成截至今天 N 天的工作历史: 一个团队按早晚班处理工单、回复、交接 (给主管看数据用)")
+    demo.add_argument("--add", action="store_true", help="和 --days 一起: 数据库里已有工单也照样生成")
     demo.add_argument("--seed", type=int, default=7)
     role = sub.add_parser("agent", help="设置客服角色 (set an agent's role)")
     role.add_argument("name", help="客服名字")
@@ -56,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.phrases.cli import add_parser as add_phrases
 
     add_phrases(sub)
+    from console.report_cli import add_parser as add_report
+
+    add_report(sub)
     from console.library_cli import add_parser as add_library
 
     add_library(sub)
@@ -187,10 +193,16 @@ def _use_database(db, library, policy, home: Home, args: argparse.Namespace) -> 
             return 2
         print(f"{name} 的角色: {args.role}")
         return 0
+    if args.command == "report":
+        from console.report_cli import run as run_report
+
+        return run_report(db, policy, args)
     from console.identity import agent_name
 
     agent = agent_name(args.agent)  # None: the console asks on first start
     if args.command == "demo":
+        if args.days is not None:
+            return _demo_history(db, policy, library, args)
         return _demo(db, policy, agent, args)
     if args.command == "import":
         return _import(db, policy, home, agent, args)
@@ -457,6 +469,11 @@ def _demo(db, policy, agent, args) -> int:
     from console.db import StoreError
     from console.demo import populate
 
+    if args.add:
+        print("--add 只和 --days 一起用", file=sys.stderr)
+        return 2
+    args.cases = 200 if args.cases is None else args.cases
+    args.open_ratio = 0.9 if args.open_ratio is None else args.open_ratio
     if args.cases <= 0 or not 0 <= args.open_ratio <= 1:
         print("--cases 必须大于 0,--open-ratio 在 0 到 1 之间", file=sys.stderr)
         return 2
@@ -467,6 +484,57 @@ def _demo(db, policy, agent, args) -> int:
         print(exc.message, file=sys.stderr)
         return 2
     print(f"已载入 {n} 条演示工单 → {_shown_url(db.url)}")
+    return 0
+
+
+def _demo_history(db, policy, library, args) -> int:
+    """`demo --days N`: a team's month of work, through the real stores (console/demo_history.py)."""
+    from sqlalchemy import func, select
+
+    from console.db import StoreError
+    from console.demo_history import produce
+    from console.demo_team import SPECIALIST, SUPERVISOR
+    from console.libraries import SopTrees
+    from console.models import Case
+    from console.phrases import load_library as load_phrases
+
+    if args.cases is not None or args.open_ratio is not None:
+        print("--days 生成的是工作历史, 工单数量由团队每天的工作量决定: 不能和 --cases、--open-ratio 一起用",
+              file=sys.stderr)
+        return 2
+    if not 1 <= args.days <= 366:
+        print("--days 应在 1 到 366 之间", file=sys.stderr)
+        return 2
+    try:
+        with db.read() as s:
+            existing = s.exec(select(func.count()).select_from(Case)).one()[0]
+        if existing and not args.add:
+            print(f"数据库 {_shown_url(db.url)} 里已经有 {existing} 个工单, 什么都没有生成。\n"
+                  "演示历史最好放在一个新的数据库里 (例如 --db demo.db); 确实要加在已有工单之后, 请加 --add。",
+                  file=sys.stderr)
+            return 2
+        tty = sys.stderr.isatty()
+
+        def progress(day: str) -> None:
+            if tty:
+                print(f"\r正在生成 {day} …", end="", file=sys.stderr, flush=True)
+
+        produced = produce(db, policy, days=args.days, end=datetime.now(UTC), seed=args.seed,
+                           sop=SopTrees(library, policy).get(), phrases=load_phrases(library.phrases_dir),
+                           progress=progress)
+        if tty:
+            print("\r", end="", file=sys.stderr)
+    except StoreError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    p = produced
+    team = "、".join(p.agents)
+    print(f"已生成 {p.days} 天的演示历史 ({p.first} 至 {p.last}) → {_shown_url(db.url)}\n"
+          f"  工单 {p.cases} 个 (最后一天的部分还没处理完), 记录 {p.events} 条, 复制话术 {p.copies} 次, "
+          f"交接班 {p.handovers} 次\n"
+          f"  团队 {len(p.agents)} 人: {team} (主管 {SUPERVISOR}, 专员 {SPECIALIST}; 早班 9–17 点, 晚班 14–22 点)")
+    if p.skipped:
+        log.warning("演示历史: %d 个工单的步骤被拒绝: %s", p.skipped, "; ".join(p.problems[:5]))
     return 0
 
 

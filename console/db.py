@@ -44,7 +44,7 @@ from sqlmodel import Session
 from console.log import exc_info
 
 # The newest migration in console/migrations/versions; a test keeps the two in step.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 BUSY_TIMEOUT_MS = 3000
 # PostgreSQL: how long a writer waits for a row or advisory lock before giving up with the
 # same "busy" message SQLite's busy timeout gives; and how long connecting may take.

@@ -66,8 +66,9 @@ def run(args: argparse.Namespace, cases: Cases, home: Home, agent: str) -> int:
         print("已中断: 写入的都是完整的批次, 再导入一次同样的文件就会完成, 不会重复。", file=sys.stderr)
         return 1
     _clear()
-    print(f"完成: 新建 {result.created} 个工单, 修改 {result.changed} 个, 没变 {result.unchanged} 行, "
-          f"读不了 {result.rejected} 行 ({result.batches_done}/{result.batches_total} 批)。")
+    rest = f"{result.unchecked_label} {result.unchecked} 行, " if result.unchecked else ""
+    print(f"{'没有做完' if result.unchecked else '完成'}: 新建 {result.created} 个工单, 修改 {result.changed} 个, "
+          f"没变 {result.unchanged} 行, {rest}读不了 {result.rejected} 行 ({result.batches_done}/{result.batches_total} 批)。")
     from console.textsafe import inert
 
     for error in result.errors:

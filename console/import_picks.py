@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.imports import KIND_LABELS, ImportRules, newest_exports
-from console.imports.reading import peek_header
 
 FILE_NAME = "import.toml"  # beside agent.toml in the per-user config folder
 
@@ -108,24 +107,13 @@ def offers(folder: Path, rules: ImportRules) -> list[Offer]:
     if not folder.is_dir():
         raise FolderError(f"找不到文件夹: {folder}")
     out = []
-    for path in newest_exports(folder, rules):
+    for found in newest_exports(folder, rules):
         try:
-            stat = path.stat()
+            stat = found.path.stat()
         except OSError:
             continue  # gone since it was listed
-        kind = _kind(path, rules)
-        out.append(Offer(path, kind, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size))
+        out.append(Offer(found.path, found.kind, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size))
     return out
-
-
-def _kind(path: Path, rules: ImportRules) -> str:
-    # newest_exports knows each file's kind but returns paths only: told again here the
-    # way it tells them (by name for the order reports, else by the header line).
-    if path.name.startswith("ExportOrderDetailList"):
-        return "order_item"
-    if path.name.startswith("ExportOrderList"):
-        return "order"
-    return rules.kind_of(peek_header(path)) or ""
 
 
 _QUOTED = re.compile(r'"([^"]+)"|\'([^\']+)\'')

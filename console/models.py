@@ -65,6 +65,14 @@ class Case(SQLModel, table=True):
         Index("ix_case_order", "order_no", postgresql_ops={"order_no": "varchar_pattern_ops"}),
         # One case per platform refund: an import run twice (or by two consoles) never makes two.
         Index("ux_case_refund_no", "refund_no", unique=True),
+        # The supervisor's figures (console/metrics): each reads a range of one milestone. The
+        # indexes carry the columns the figures group by, so a month is read from the index
+        # alone, never the wide case rows (a month of a big shop is hundreds of thousands).
+        Index("ix_case_first_message", "first_message_at", "initiated_by", "channel", "kind", "first_replied_at",
+              "first_replied_by", "assignee", "outcome_kind", "complaint_status", "platform_intervened"),
+        Index("ix_case_resolved", "resolved_at", "status", "kind", "resolved_by", "first_replied_at", "reopen_count"),
+        Index("ix_case_escalated", "escalated_at"),
+        Index("ix_case_rated", "rated_at", "satisfaction", "assignee", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -95,7 +103,7 @@ class Case(SQLModel, table=True):
     sop_step: str | None = Field(default=None, max_length=80)
     # Closed loop: the buyer's satisfaction when resolved (satisfied | neutral | unsatisfied).
     satisfaction: str | None = Field(default=None, max_length=16)
-    # Escalation target (senior | supervisor | risk_legal) and why; shown in the queue.
+    # Escalation target (vocab.ESCALATIONS: senior | supervisor | risk_legal | special_team) and why; shown in the queue.
     escalated_to: str | None = Field(default=None, max_length=16)
     escalation_reason: str | None = Field(default=None, max_length=200)
     # Complaint flow status (registered → … → closed), for complaint cases only.
@@ -119,6 +127,17 @@ class Case(SQLModel, table=True):
     order_status: str = Field(default="", max_length=40)  # 订单状态, as Qianniu words it
     items: str = Field(default="", max_length=500)  # 宝贝 of the order: "标题 ×2、标题 ×1"
     province: str = Field(default="", max_length=20)
+    # Milestones for the supervisor's figures (console/metrics), kept by CaseEdit on every
+    # path: who gave the first reply; when (last) and by whom the case was resolved; how often
+    # it was reopened; what the wizard's last outcome gave the buyer (vocab.OUTCOME_KINDS);
+    # when the current escalation and the buyer's satisfaction were recorded.
+    first_replied_by: str | None = Field(default=None, max_length=64)
+    resolved_at: datetime | None = _utc(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=64)
+    reopen_count: int = 0
+    outcome_kind: str | None = Field(default=None, max_length=24)
+    escalated_at: datetime | None = _utc(nullable=True)
+    rated_at: datetime | None = _utc(nullable=True)
     # Bumped on every change: lets a screen tell that what it shows is stale.
     version: int = 1
 
@@ -127,6 +146,12 @@ class Deadline(SQLModel, table=True):
     """One clock on a case. `due_at` is absolute; a paused shop clock keeps `remaining_s`."""
 
     __tablename__ = "deadline"
+    # The figures read the clocks started (shop) or due (platform) in a date range.
+    __table_args__ = (
+        Index("ix_deadline_started", "clock", "started_at", "kind", "state", "due_at", "ended_at", "remaining_s",
+              "case_id"),
+        Index("ix_deadline_due", "clock", "due_at", "state", "ended_at", "kind", "case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -206,7 +231,7 @@ class Handover(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     from_agent: str = Field(max_length=64)
     to_agent: str | None = Field(default=None, max_length=64, index=True)  # None: the pool
-    created_at: datetime = _utc()
+    created_at: datetime = _utc(index=True)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     acknowledged_at: datetime | None = _utc(nullable=True)
@@ -298,6 +323,10 @@ class ReplyCopy(SQLModel, table=True):
     and the exact text sent, so a supervisor can see what went out."""
 
     __tablename__ = "reply_copy"
+    # The figures count a range of copies from the index alone (console/metrics/replies.py).
+    __table_args__ = (
+        Index("ix_reply_copy_figures", "at", "agent", "edited", "forbidden_overridden", "reply_ids", "case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
@@ -307,6 +336,8 @@ class ReplyCopy(SQLModel, table=True):
     at: datetime = _utc()
     text: str = Field(sa_column=Column(Text, nullable=False))
     edited: bool = False
+    # Forbidden phrases (禁用语) the agent was warned about and copied anyway.
+    forbidden_overridden: int = 0
 
 
 class ReplyDraft(SQLModel, table=True):

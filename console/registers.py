@@ -19,6 +19,7 @@ from console.db import Database, StoreError
 from console.models import ProblemEntry, ReshipEntry, ReturnEntry
 from console.money import AmountError, parse_amount
 from console.sla import Policy
+from console.textsafe import inert_cell
 from console.units import qty
 
 
@@ -198,12 +199,14 @@ def cell(entry, col: Column, policy: Policy) -> str:
 
 
 def export_csv(reg: Register, rows, path: Path, policy: Policy) -> Path:
-    """CSV with a BOM, so Excel on a Chinese Windows opens it as UTF-8, not GBK."""
+    """CSV with a BOM, so Excel on a Chinese Windows opens it as UTF-8, not GBK. Typed text
+    that starts like a formula (=, +, -, @) gets a leading ' (textsafe.inert_cell): Excel shows
+    it, never runs it; the same in the .xlsx."""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([c.title for c in reg.columns])
         for entry in rows:
-            writer.writerow([cell(entry, c, policy) for c in reg.columns])
+            writer.writerow([inert_cell(cell(entry, c, policy)) for c in reg.columns])
     return path
 
 
@@ -223,7 +226,7 @@ def export_xlsx(reg: Register, rows, path: Path, policy: Policy) -> Path:
             head.fill = warehouse  # the warehouse's columns stand apart from the agent's
         ws.column_dimensions[head.column_letter].width = max(10, col.width + 4)
     for entry in rows:
-        ws.append([cell(entry, c, policy) for c in reg.columns])
+        ws.append([inert_cell(cell(entry, c, policy)) for c in reg.columns])
     ws.freeze_panes = "A2"
     wb.save(path)
     return path

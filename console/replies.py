@@ -38,20 +38,25 @@ class Replies:
         text: str,
         agent: str,
         edited: bool = False,
+        overridden: int = 0,
     ) -> Copied:
         """Record a copy. A reply copied for a buyer-started case that has no first reply yet
         is its first reply (the agent pastes it into the chat): recorded, with the event
-        saying so (`ReplyCopy.first_reply` tells the screen to say it too)."""
+        saying so (`ReplyCopy.first_reply` tells the screen to say it too). `overridden`: how
+        many forbidden phrases the agent was warned about and copied anyway (an event says so)."""
         now = self.cases.clock.now()
         first = False
         with self.db.write() as s:
             row = ReplyCopy(case_id=case_id, reply_ids=" ".join(reply_ids)[:400],
-                            version=" ".join(versions)[:100], agent=agent, at=now, text=text, edited=edited)
+                            version=" ".join(versions)[:100], agent=agent, at=now, text=text, edited=edited,
+                            forbidden_overridden=overridden)
             s.add(row)
             if case_id is not None:
                 with self.cases.edit(case_id, agent, session=s) as e:  # the copy and its event together
                     what = "+".join(reply_ids) + (" (改过)" if edited else "")
                     e.event("reply_copied", None, what[:200], text[:2000])
+                    if overridden:
+                        e.event("forbidden_overridden", None, f"{overridden} 处禁用语", text[:2000])
                     if e.case.initiated_by == "buyer":
                         first = e.first_reply(FIRST_REPLY_BY_COPY)
         return Copied(row, first)

@@ -15,6 +15,7 @@ from console.db import Database
 from console.handover import Handovers
 from console.home import Home, default_home
 from console.libraries import ReplyBook, SopTrees
+from console.metrics import Metrics
 from console.notes import Notes
 from console.presence import PresenceStore
 from console.queue import QueueReader
@@ -42,6 +43,7 @@ class Services:
     # folder's files, or the team's library in the database (console/team_library.py).
     library: FolderSource
     presence: PresenceStore  # which consoles run, where, typing or not (heartbeats)
+    metrics: Metrics  # the supervisor's figures (console/metrics), computed in a worker
 
     def as_agent(self, agent: str) -> None:
         """The agent is known (named at first start): "mine" in the queue means theirs."""
@@ -73,6 +75,7 @@ def build_services(db: Database, policy: Policy, clock: Clock | None = None, hom
         replies=ReplyBook(library, db, clock),
         library=library,
         presence=PresenceStore(db, clock),
+        metrics=Metrics(db, policy, clock),
     )
 
 

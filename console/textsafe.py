@@ -43,3 +43,13 @@ def inert_multiline(text: str | None) -> str:
     if not text:
         return ""
     return "\n".join(inert(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), +cmd|…).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """`text` for a spreadsheet cell (xlsx, csv) that Excel or WPS shows as text, never runs as
+    a formula: a leading ' is added where the text starts like a formula (OWASP's advice)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text

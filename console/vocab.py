@@ -37,7 +37,20 @@ REFUND_STATUSES: dict[str, str] = {
 
 SATISFACTION: dict[str, str] = {"satisfied": "满意", "neutral": "一般", "unsatisfied": "不满意"}
 
-ESCALATIONS: dict[str, str] = {"senior": "资深客服", "supervisor": "主管", "risk_legal": "风控/法务"}
+# What a wizard outcome gave the buyer, for the work mix (console/wizard.outcome_kind).
+OUTCOME_KINDS: dict[str, str] = {
+    "refund": "仅退款", "return": "退货退款", "exchange": "换货", "reship": "重发",
+    "price_difference": "退差价", "compensation": "补偿", "other": "其他",
+}
+
+# Who a case is escalated to [000 复杂场景升级机制]: the one list, read by the case store and
+# the SOP checker alike (an SOP outcome naming anyone else is refused when the tree loads).
+ESCALATIONS: dict[str, str] = {
+    "senior": "资深客服",  # an upset buyer
+    "supervisor": "主管",
+    "risk_legal": "风控/法务",  # legal compliance, large compensation
+    "special_team": "专项小组",  # a new kind of fraud, a technical puzzle
+}
 
 COMPLAINT_STATUSES: dict[str, str] = {
     "registered": "已登记",
@@ -90,6 +103,8 @@ ACTIONS: dict[str, str] = {
     "kept": "保留未完成事项",
     "money": "金额",
     "import": "导入",
+    "outcome": "处理结果",
+    "forbidden_overridden": "仍用禁用语",
 }
 
 

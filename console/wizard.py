@@ -40,6 +40,24 @@ class Applied:
     changes: list[str] = field(default_factory=list)  # what the console did, in words
 
 
+def outcome_kind(outcome: Outcome) -> str:
+    """What the outcome gives the buyer, in the work mix's words (vocab.OUTCOME_KINDS): a
+    price difference or a compensation first (they pay part), then an exchange, a refund with
+    the goods coming back (退货退款), a refund alone, goods sent again; else other."""
+    gets = set(outcome.buyer_gets)
+    if outcome.price_difference or "退差价" in gets:
+        return "price_difference"
+    if outcome.compensation or "补偿" in gets:
+        return "compensation"
+    if "换货" in gets:
+        return "exchange"
+    if "退款" in gets or outcome.refund_scope:
+        return "return" if outcome.goods_return != "none" else "refund"
+    if "重发" in gets:
+        return "reship"
+    return "other"
+
+
 def path_text(path: tuple[Step, ...] | list[Step]) -> str:
     return " › ".join(step.answer for step in path)
 
@@ -86,6 +104,7 @@ def apply_outcome(
             raise StoreError(verdict.reason)
         e.event("sop_applied", outcome.flow_title, outcome.summary[:200], f"{outcome.flow_title}: {path_text(path)}"[:2000])
         e.set_sop_step(f"{outcome.flow_id}.{outcome.node_id}")
+        e.set_outcome(outcome_kind(outcome), outcome.summary)
         if outcome.case_kind:
             changes += e.change_kind(outcome.case_kind, why="SOP")
         # "Resolved" is left to the satisfaction question the screen asks next.

@@ -235,6 +235,22 @@ def test_urgent_starts_and_cancels_the_specialist_clock(cases, clock):
     assert not case.urgent
 
 
+def test_an_urgent_case_already_with_a_specialist_meets_its_specialist_clock(cases):
+    cases.set_role("老陈", "specialist")
+    # Created urgent for the specialist: it is with one from the start.
+    case = _new(cases, kind="return", channel="phone", urgent=True, assignee="老陈")
+    assert _clocks(cases, case.id)["urgent_specialist"].state == "met"
+    assert case.next_due_kind != "urgent_specialist"
+    # Marked urgent while a specialist holds it: met at once too.
+    other = cases.assign(_new(cases, kind="return", channel="phone").id, "老陈", "小王")
+    other = cases.set_urgent(other.id, True, "小王")
+    assert _clocks(cases, other.id)["urgent_specialist"].state == "met"
+    # A colleague who is not a specialist does not meet it.
+    cases.ensure_agent("阿珍")
+    plain = _new(cases, kind="return", channel="phone", urgent=True, assignee="阿珍")
+    assert _clocks(cases, plain.id)["urgent_specialist"].state == "running"
+
+
 def test_assign_to_pool_and_events_record_before_and_after(cases):
     case = _new(cases)
     cases.assign(case.id, "阿珍", "小王")

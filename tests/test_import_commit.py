@@ -119,9 +119,17 @@ def test_cancel_leaves_whole_batches_and_importing_again_finishes(tmp_path, case
     result = imports.commit(plan, cases, "小王", batch_size=3, progress=progress, cancel=cancel)
     assert result.cancelled and result.batches_done == 1 and result.batches_total == 3
     assert result.created == 3 and _count(db, Case) == 3
+    # The rows of the batches never written are not called unchanged: nobody looked at them.
+    assert (result.unchanged, result.unchecked, result.unchecked_label) == (0, 6, "未检查")
+    plan = imports.preview([path], cases)
+    cancel.clear()
+    result = imports.commit(plan, cases, "小王", batch_size=3, progress=progress, cancel=cancel)
+    assert plan.unchanged == 3 and result.cancelled and result.created == 3
+    assert (result.unchanged, result.unchecked) == (3, 3)  # the preview's 3; 3 left unlooked at
+    assert result.created + result.changed + result.unchanged + result.unchecked == 9
     plan, result = _import(cases, path, batch_size=3)
-    assert len(plan.new) == 6 and plan.unchanged == 3
-    assert result.created == 6 and not result.cancelled
+    assert len(plan.new) == 3 and plan.unchanged == 6 and result.unchecked == 0
+    assert result.created == 3 and not result.cancelled
     assert _count(db, Case) == 9
     with db.read() as s:
         numbers = s.exec(select(Case.refund_no)).all()
@@ -229,3 +237,67 @@ def test_an_agents_amount_is_kept_and_the_order_state_follows_the_export(tmp_pat
     plan, _ = _import(cases, order_file(tmp_path / "ExportOrderList2.csv", [{**order, "订单状态": "交易成功"}]))
     assert plan.changed[0].what == ("订单状态 卖家已发货，等待买家确认 → 交易成功",)
     assert _case(db, row.refund_no).order_status == "交易成功"
+
+
+def test_the_words_say_every_clock_the_import_starts(tmp_path, cases, db, policy):
+    from console.sla import shop_time
+
+    rows = refunds(4)
+    plan, _ = _import(cases, refund_file(tmp_path / "a.csv", rows[:2] + [rows[2].changed(timeout="")] + rows[3:]))
+    ids = {r.refund_no: _case(db, r.refund_no).id for r in rows}
+
+    def said_and_done(plan, before_clocks, before_events):
+        words = {c.refund_no: c.words for c in [*plan.new, *plan.changed]}
+        for refund_no, case_id in ids.items():
+            detail = cases.get(case_id)
+            started = [d for d in detail.deadlines if d.id not in before_clocks and d.origin != "create"]
+            for d in started:  # every clock the import started, with the deadline it got
+                assert shop_time(d.due_at, policy, "%m-%d %H:%M") in words[refund_no], (d.kind, words[refund_no])
+            flagged = any(e.action == "escalated" and e.id not in before_events for e in detail.events)
+            assert flagged == ("已提醒主管" in words.get(refund_no, "")), words.get(refund_no)
+        return words
+
+    # The first import: a deadline from the export, and one from sla.toml (no 超时时间 shown).
+    said_and_done(plan, set(), set())
+    cases.escalate(ids[rows[2].refund_no], "risk_legal", "买家提到律师", "小王")
+    with db.read() as s:
+        clocks = set(s.exec(select(Deadline.id)).all())
+        events = set(s.exec(select(CaseEvent.id)).all())
+    newer = [rows[0].changed(status="waiting_buyer_return", timeout="2026-12-01 09:30:00"),
+             rows[1].changed(status="waiting_buyer_return", timeout=""),
+             rows[2].changed(intervention="客服介入中"),  # escalated above the supervisor already
+             rows[3].changed(intervention="客服介入中", proof="2026-11-26 12:00:00")]
+    plan, _ = _import(cases, refund_file(tmp_path / "b.csv", newer))
+    words = said_and_done(plan, clocks, events)
+    assert words[rows[0].refund_no] == "退款状态 等待卖家同意 → 等待买家退货, 超时 12-01 09:30"
+    assert words[rows[1].refund_no].startswith("退款状态 等待卖家同意 → 等待买家退货, 超时 ")
+    assert words[rows[2].refund_no].startswith("小二介入 否 → 是, 小二介入(2个工作日) ")
+
+
+def test_a_new_carrier_alone_is_said_for_the_return_register(tmp_path, cases, db):
+    row = Refund("2026112200000001", "3012345678900001", tracking="YT0000000003", carrier="圆通速递")
+    _import(cases, refund_file(tmp_path / "a.csv", [row]))
+    plan, _ = _import(cases, refund_file(tmp_path / "b.csv", [row.changed(carrier="中通快递")]))
+    assert "退件表 退回单号 YT0000000003 圆通速递 → YT0000000003 中通快递" in plan.changed[0].what
+    with db.read() as s:
+        (entry,) = s.exec(select(ReturnEntry)).all()
+    assert (entry.tracking_no, entry.carrier) == ("YT0000000003", "中通快递")
+
+
+def test_the_command_line_says_what_a_refused_batch_left_unwritten(tmp_path, capsys, db_url, db, monkeypatch):
+    from console.db import StoreError
+    from console.imports import writing
+
+    home = tmp_path / "home"
+    assert main(["init", str(home)]) == 0
+    path = refund_file(tmp_path / "退款.csv", refunds(3))
+
+    def refused(*_args):
+        raise StoreError("数据库忙")
+
+    monkeypatch.setattr(writing, "_write_batch", refused)
+    capsys.readouterr()
+    assert main(["--home", str(home), "--db", db_url, "--agent", "小王", "import", str(path), "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "没有做完: 新建 0 个工单" in captured.out and "没变 0 行, 未写入 3 行" in captured.out
+    assert "数据库忙" in captured.err and _count(db, Case) == 0

@@ -12,7 +12,8 @@ DOMAIN = [
     "sop", "phrases", "clipboard", "registers", "notes", "handover", "wizard", "money",
     "home", "identity", "reply_drafts", "log", "dbtools", "journal", "workdays", "case_edit", "case_clocks",
     "case_close", "case_followup", "replies", "services", "libraries", "reply_values", "team_library", "presence",
-    "library_cli", "outbox", "imports", "imports.planning", "imports.writing", "import_cli",
+    "library_cli", "outbox", "imports", "imports.folder", "imports.planning", "imports.writing", "import_cli", "metrics",
+    "metrics.engine", "metrics.calc", "metrics.model", "metrics.export", "report_cli", "figure_days", "figure_files", "widgets.spark", "demo_history", "demo_team", "demo_walk",
 ]
 DOMAIN += ["import_picks"]  # the import screen's folder and paths (kept apart: fewer merge conflicts)
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.imports import clean, load_import_rules, newest_exports
+from console.import_picks import offers
+from console.imports import clean, export_kind, load_import_rules, newest_exports
 from console.imports.reading import FileError, read_table
 from console.imports.records import MissingColumns, parse
 from console.imports.rules import load_rules
@@ -237,9 +238,23 @@ def test_newest_exports_picks_the_newest_of_each_kind(tmp_path):
     (tmp_path / "readme.txt").write_text("x")
     for i, p in enumerate([old, orders, items, new]):
         os.utime(p, (1_700_000_000 + i * 60, 1_700_000_000 + i * 60))
-    assert set(newest_exports(tmp_path)) == {new, orders, items}
-    assert newest_exports(tmp_path)[0] == new
+    found = newest_exports(tmp_path)
+    assert {(f.path, f.kind) for f in found} == {(new, "refund"), (orders, "order"), (items, "order_item")}
+    assert found[0].path == new and found[0].kind_label == "退款报表"
     assert newest_exports(tmp_path / "nowhere") == []
+
+
+def test_one_rule_says_what_kind_an_export_is(tmp_path):
+    rules = load_import_rules()
+    refund = refund_file(tmp_path / "随便.csv", [Refund("2026112200000001", "3012345678900001")])
+    items = write(tmp_path / "ExportOrderDetailList1.csv", csv_text(ITEM, []))
+    orders_by_header = write(tmp_path / "订单.csv", csv_text(ORDER, []))
+    assert [export_kind(p, rules) for p in (refund, items, orders_by_header)] == ["refund", "order_item", "order"]
+    assert export_kind(write(tmp_path / "notes.csv", "a,b\r\n"), rules) == ""
+    # The folder listing and the import screen's offers tell kinds by it, and agree.
+    found = {f.path: f.kind for f in newest_exports(tmp_path, rules)}
+    offered = {o.path: o.kind for o in offers(tmp_path, rules)}
+    assert found == offered == {p: export_kind(p, rules) for p in found}
 
 
 def test_excel_unicode_text_utf16_tab_separated(tmp_path, policy):
@@ -250,3 +265,31 @@ def test_excel_unicode_text_utf16_tab_separated(tmp_path, policy):
     path.write_bytes(text.encode("utf-16"))  # with its BOM, as Excel writes "Unicode 文本"
     table, parsed = _parse(path, policy)
     assert table.encoding == "UTF-16" and parsed.refunds[0].buyer == "测试买家甲"
+
+
+def test_preview_progress_moves_while_a_file_is_read(tmp_path, cases, monkeypatch):
+    import threading
+
+    from console.imports import ImportCancelled, planning, preview
+    from tests.export_files import refunds
+
+    monkeypatch.setattr(planning, "ROWS_PER_REPORT", 10)
+    path = refund_file(tmp_path / "退款.csv", refunds(60))
+    calls: list[tuple[int, int]] = []
+    preview([path], cases, progress=lambda done, total: calls.append((done, total)))
+    totals = {total for _, total in calls}
+    assert len(totals) == 1  # known from the start: the bar never jumps back
+    (total,) = totals
+    values = [done for done, _ in calls]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == total
+    read_of_the_file = [v for v in values if 0 < v < path.stat().st_size]
+    assert len(set(read_of_the_file)) >= 4  # several steps within the one file, not one at its end
+    # And Esc is heard while the file is read, not only once it is.
+    cancel = threading.Event()
+
+    def cancel_midway(done, _total):
+        if 0 < done < path.stat().st_size:
+            cancel.set()
+
+    with pytest.raises(ImportCancelled):
+        preview([path], cases, progress=cancel_midway, cancel=cancel)

@@ -57,6 +57,9 @@ def test_new_case_snapshot(snap_compare, db, policy, clock, cases):
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
+        # A blinking cursor is drawn or not by the time of the shot: hold it still.
+        for box in app.screen.query("TextArea, Input"):
+            box.cursor_blink = False
         # A chat pasted from Qianniu: the fields filled in and the 识别到 line under the box.
         app.post_message(events.Paste("买家:快乐的小猪 2026-11-23 09:58:40\n我买的T恤小了,想换L码\n"
                                       "订单号:3712345678901234567\n旗舰店:小美 09:59:10\n亲,可以的"))
@@ -237,3 +240,21 @@ def test_import_preview_snapshot(snap_compare, tmp_path, db, policy, clock, case
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_figures_snapshot(snap_compare, db, policy, clock, cases):
+    """主管数据 at 80×24 over the hand-built history (tests/metrics_history.py), now 11-25 12:00,
+    the cursor on 解决时长 so its values and everyone's rank show under the table."""
+    from tests.metrics_history import build
+
+    build(cases, clock)
+    app = make_app(db, policy, clock)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -326,3 +326,21 @@ def test_a_misspelt_rule_tag_is_caught(sop_dir, capsys):
     write(sop_dir, flow_text(a="ok", extra=extra))
     code, out = check(sop_dir, capsys)
     assert code == 1 and "[ok]" in out and "resael" in out
+
+
+def test_an_escalation_the_case_store_does_not_know_is_refused(sop_dir, capsys):
+    write(sop_dir, flow_text("lawyer", escalate='"lawyer"'))
+    code, out = check(sop_dir, capsys)
+    assert code != 0
+    assert "broken.toml" in out and "a" in out
+    assert "未知的升级对象 'lawyer'" in out and "risk_legal (风控/法务)" in out
+    assert "lawyer" not in load_library(sop_dir).flows
+    # The old name a shop's copy of complaint.toml may still say: kept working, and said.
+    write(sop_dir, flow_text("legal", escalate='"legal"'))
+    library = load_library(sop_dir)
+    assert library.flows["legal"].nodes["a"].outcome.escalate == "risk_legal"
+    assert "请改为 escalate = 'risk_legal'" in str(library.errors)
+    write(sop_dir, flow_text("legal", escalate='["supervisor"]'))  # not even a name: refused, no crash
+    assert not load_library(sop_dir).ok
+    write(sop_dir, flow_text("legal", escalate='"special_team"'))
+    assert load_library(sop_dir).ok

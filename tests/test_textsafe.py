@@ -18,3 +18,12 @@ def test_lines():
     assert inert("a\nb") == "a⏎b"
     assert inert_multiline("a\r\nb\x1b") == "a\nb^["
     assert inert(None) == ""
+
+
+def test_inert_cell_keeps_formula_looking_text_as_text():
+    from console.textsafe import inert_cell
+
+    for text in ("=HYPERLINK(\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"):
+        assert inert_cell(text) == "'" + text
+    for text in ("小王", "12.50", "", "a=b"):
+        assert inert_cell(text) == text

@@ -1,5 +1,6 @@
 """The console driven by keys, as an agent uses it (Textual Pilot, real SQLite file)."""
 
+import os
 from datetime import timedelta
 
 from textual import events
@@ -215,8 +216,8 @@ async def test_markup_and_escapes_in_buyer_text_are_shown_inert(db, policy, cloc
         assert "[red]坏[/x]^[[2J" in app.screen.table.render_line(0).text
         await pilot.press("enter")
         await settle(pilot)
-        fields = str(app.screen.query_one("#case-fields", Static).render())
-        assert "\x1b" not in fields
+        fields = _text_of(app.screen.query_one("#case-fields", Static))
+        assert "[red]坏[/x]^[[2J" in fields and "\x1b" not in fields
         assert app.cases.get(case.id).case.buyer_id == "[red]坏[/x]\x1b[2J"  # stored as typed
 
 
@@ -308,3 +309,35 @@ async def test_a_failing_read_is_a_message_not_a_crash(db, policy, clock, cases,
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert any("磁盘" in m.text for m in app.messages)
+
+
+async def test_the_case_shows_what_is_known_of_order_and_refund_and_nothing_empty(db, policy, clock, cases):
+    typed = cases.create(CaseDraft(buyer_id="阿猫"), "小王")
+    known = cases.create(CaseDraft(buyer_id="阿狸", order_no="301234567890000001"), "小王")
+    with cases.edit(known.id, "小王") as e:
+        e.set_facts({"refund_no": "2026112200000001", "order_amount": "59.00", "refund_amount": "30.00",
+                     "return_tracking_no": "SF1234\x1b[2J", "return_carrier": "顺丰", "province": "浙江省",
+                     "items": "保温杯 ×1"}, "导入 退款.csv")
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_case(known.id)
+        await settle(pilot)
+        fields = _text_of(app.screen.query_one("#case-fields", Static))
+        assert "2026112200000001" in fields and "订单实付 59.00元" in fields and "退款金额 30.00元" in fields
+        assert "SF1234^[[2J 顺丰" in fields and "浙江省" in fields and "保温杯 ×1" in fields
+        await pilot.press("escape")
+        await settle(pilot)
+        app.open_case(typed.id)
+        await settle(pilot)
+        fields = _text_of(app.screen.query_one("#case-fields", Static))
+        assert "阿猫" in fields and "退款编号" not in fields and "退货物流" not in fields and "金额" not in fields
+
+
+def _text_of(static) -> str:
+    """What a Static shows, as plain text (its Rich table drawn wide enough for one line each)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(static.content)
+    return console.export_text()

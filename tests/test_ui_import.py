@@ -202,6 +202,8 @@ async def test_cancel_the_commit_leaves_whole_batches_then_import_again(tmp_path
         done = _text(screen.query_one("#imp-done"))
         assert "已取消" in done and "再导入一次即可完成" in done
         assert 0 < _cases(db) < 6
+        # What was not written is said as not looked at, not counted as unchanged.
+        assert "不变 0" in done and "未检查 " in done and "行没有检查" in done
         await pilot.press("enter")
         await settle(pilot)
         monkeypatch.setattr("console.screens.imports.commit", real_commit)
@@ -289,3 +291,40 @@ def test_file_names_and_cells_are_drawn_inert():
     for text in drawn:
         assert "\x1b" not in text and "\u202e" not in text and "\r" not in text and "\x07" not in text
     assert "^[[2J" in drawn[0] and "[bold]x[/]" in drawn[1]  # shown as typed, not interpreted
+
+
+async def test_the_bar_moves_while_a_file_is_read(tmp_path, db, policy, clock, cases, monkeypatch):
+    from textual.widgets import ProgressBar
+
+    from console.imports import planning
+
+    folder = tmp_path / "下载"
+    path, _ = _exports(folder, n=12)
+    monkeypatch.setattr(planning, "ROWS_PER_REPORT", 2)
+    midway, gate = threading.Event(), threading.Event()
+    real_preview = imports.preview
+
+    def watched_preview(paths, cases, rules=None, *, progress=None, cancel=None):
+        def step(done, total):
+            progress(done, total)
+            if 0 < done < path.stat().st_size and not midway.is_set():
+                midway.set()  # the file is partly read: hold here while the screen is looked at
+                gate.wait(5)
+        return real_preview(paths, cases, rules, progress=step, cancel=cancel)
+
+    monkeypatch.setattr("console.screens.imports.preview", watched_preview)
+    app = make_app(db, policy, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_import(pilot)
+        await _set_folder(pilot, folder)
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if midway.is_set():
+                break
+        await pilot.pause(0.3)  # the screen's timer draws the last progress
+        bar = screen.query_one("#imp-bar", ProgressBar)
+        assert screen.step == "reading" and bar.total is not None and 0 < bar.progress < bar.total / 2
+        gate.set()
+        await settle(pilot)
+        assert screen.step == "plan"

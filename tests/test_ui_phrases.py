@@ -81,6 +81,10 @@ async def test_append_fill_and_edit_with_a_forbidden_phrase(db, policy, clock, c
         copies = Replies(app.cases).copies(case.id)
         assert len(copies) == 1 and copies[0].edited and "不清楚" in copies[0].text
         assert copies[0].reply_ids.startswith(greeting.id + " ")
+        # Copied past the warning: recorded for the supervisor's figures, with an event.
+        assert copies[0].forbidden_overridden == 1
+        events = [e for e in app.cases.get(case.id).events if e.action == "forbidden_overridden"]
+        assert [e.after for e in events] == ["1 处禁用语"]
 
 
 async def test_missing_values_show_markers_never_a_crash(db, policy, clock, cases):

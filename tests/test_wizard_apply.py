@@ -45,6 +45,7 @@ def test_no_reason_return_applied(library, cases, db, policy, clock):
     c = detail.case
     assert c.kind == "return" and c.status == "waiting_buyer" and c.assignee == "小王"
     assert c.sop_step == f"return.{w.outcome.node_id}"
+    assert c.outcome_kind == "return"  # a refund with the goods coming back, for the work mix
     assert [t.text for t in detail.tasks] == list(w.outcome.checklist)
     actions = [e.action for e in detail.events]
     assert "sop_applied" in actions and "kind" in actions
@@ -213,3 +214,21 @@ def test_an_allergy_product_fills_the_case(library, cases):
     w = _leaf(library, "return", "r_allergy_advice")
     apply_outcome(cases, case.id, w.outcome, w.path, "小王", "m", facts={"product": "玻尿酸面霜"})
     assert cases.get(case.id).case.product == "玻尿酸面霜"
+
+
+@pytest.mark.parametrize(("node", "target"), [("esc_legal", "risk_legal"), ("esc_fraud", "special_team"),
+                                              ("esc_senior", "senior")])
+def test_every_escalating_complaint_outcome_applies(library, cases, node, target):
+    case = _case(cases, kind="complaint")
+    w = _leaf(library, "complaint", node)
+    apply_outcome(cases, case.id, w.outcome, w.path, "小王", "memo")
+    c = cases.get(case.id).case
+    assert c.escalated_to == target and c.sop_step == f"complaint.{node}"
+
+
+def test_every_shipped_escalation_is_one_the_store_knows(library):
+    from console.vocab import ESCALATIONS
+
+    targets = {leaf.outcome.escalate for flow in library.flows.values()
+               for leaf in all_leaves(flow).values() if leaf.outcome.escalate}
+    assert targets and targets <= set(ESCALATIONS)

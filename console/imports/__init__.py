@@ -5,8 +5,8 @@ A plan, then a commit, both safe to run in a worker thread (they take a progress
 and a cancel Event, and touch no screen):
 
     rules = load_import_rules(home)                  # the column names, from the shop folder
-    files = newest_exports(downloads)                # newest refund / order / item export
-    plan = preview(files, cases, rules, progress=cb, cancel=ev)   # reads, never writes
+    files = newest_exports(downloads, rules)         # ExportFile: path, kind (export_kind)
+    plan = preview([f.path for f in files], cases, rules, progress=cb, cancel=ev)  # never writes
     plan.files      # FileSummary: name, kind_label, encoding, rows, layout, error
     plan.new, plan.changed        # Change: case_id, order_no, refund_no, buyer, what (words)
     plan.unchanged, plan.rejected # Rejected: file, line, column, reason (Chinese)
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.imports.reading import peek_header
+from console.imports.folder import ExportFile, export_kind, newest_exports
 from console.imports.rules import SHIPPED_RULES, ImportRules, RulesError, load_rules
 from console.imports.types import (
     KIND_LABELS,
@@ -43,18 +43,13 @@ if TYPE_CHECKING:
     from console.home import Home
 
 __all__ = [
-    "KIND_LABELS", "RULES_FILE", "Change", "FileSummary", "ImportCancelled", "ImportPlan", "ImportResult",
-    "ImportRules", "Progress", "Rejected", "RulesError", "commit", "load_import_rules", "newest_exports", "preview",
+    "KIND_LABELS", "RULES_FILE", "Change", "ExportFile", "FileSummary", "ImportCancelled", "ImportPlan", "ImportResult",
+    "ImportRules", "Progress", "Rejected", "RulesError", "commit", "export_kind", "load_import_rules", "newest_exports",
+    "preview",
 ]
 
 RULES_FILE = "import_columns.toml"  # in the shop folder (aftersales init copies it there)
 Progress = Callable[[int, int], None]  # (done, total), called from the worker thread
-
-# Names Qianniu gives its exports. The refund export's name has varied (退款管理导出…,
-# ExportRefundList…, refund…); any other .csv is offered too when its header line is one
-# the rules recognise.
-ORDER_LIST = "ExportOrderList"
-ORDER_DETAIL = "ExportOrderDetailList"
 
 
 def load_import_rules(home: Home | None = None) -> ImportRules:
@@ -64,41 +59,13 @@ def load_import_rules(home: Home | None = None) -> ImportRules:
     return load_rules(path)
 
 
-def newest_exports(folder: Path | str, rules: ImportRules | None = None) -> list[Path]:
-    """The newest export of each kind in `folder` (by modification time): the refund export,
-    the order list and its item list, newest first; [] when there is none. An order list's
-    item list with the same timestamp is preferred (they are downloaded together)."""
-    rules = rules or load_rules()
-    folder = Path(folder)
-    try:
-        files = [p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file()]
-    except OSError:
-        return []
-    files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    newest: dict[str, Path] = {}
-    for path in files:
-        if path.name.startswith(ORDER_DETAIL):
-            kind = "order_item"
-        elif path.name.startswith(ORDER_LIST):
-            kind = "order"
-        else:
-            kind = rules.kind_of(peek_header(path))
-        if kind and kind not in newest:
-            newest[kind] = path
-    order = newest.get("order")
-    if order is not None:
-        twin = folder / order.name.replace(ORDER_LIST, ORDER_DETAIL, 1)
-        if twin.is_file():
-            newest["order_item"] = twin
-    return sorted(newest.values(), key=lambda p: p.stat().st_mtime, reverse=True)
-
-
 def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules | None = None, *,
             progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportPlan:
     """What importing `paths` would do, without writing anything. A file that cannot be read
     at all is listed in `plan.files` with its `error` and in `plan.rejected` (line 0); a row
     that cannot be read is in `plan.rejected` and the others still import. Raises
-    ImportCancelled when `cancel` is set (checked between files and between chunks)."""
+    ImportCancelled when `cancel` is set (checked as the files are read and between chunks).
+    `progress(done, total)` moves forward only, while each file is read too."""
     from console.imports.planning import preview as run
 
     return run(paths, cases, rules or load_rules(), progress, cancel)

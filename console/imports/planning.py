@@ -4,34 +4,56 @@ would do. Nothing is written."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import console.imports.snapshot as snapshot
 from console.cases import Cases
 from console.imports.changes import FINISHED, new_refund_words, order_words, refund_words
-from console.imports.reading import FileError, read_table
+from console.imports.reading import FileError, Table, read_table
 from console.imports.records import MissingColumns, OrderRecord, Parsed, RefundRecord, parse
 from console.imports.rules import ImportRules
 from console.imports.types import Change, FileSummary, ImportCancelled, ImportPlan, Rejected
 
 Progress = Callable[[int, int], None]
 STEP = snapshot.CHUNK
+ROWS_PER_REPORT = 1000  # while a file is read: how often to say how far it is
+
+
+def _size(path: Path) -> int:
+    try:
+        return max(path.stat().st_size, 1)
+    except OSError:
+        return 1  # refused when read: a step all the same
+
+
+def _reporting(rows: Iterator[tuple[int, list[str]]], table: Table,
+               at: Callable[[float], None]) -> Iterator[tuple[int, list[str]]]:
+    """`rows` of `table`, saying how much of the file is read every ROWS_PER_REPORT rows."""
+    for n, row in enumerate(rows, start=1):
+        if n % ROWS_PER_REPORT == 0:
+            at(table.fraction)
+        yield row
 
 
 def read_files(paths: Sequence[Path], rules: ImportRules, cases: Cases, plan: ImportPlan,
-               tick: Callable[[], None]) -> tuple[dict[str, RefundRecord], dict[str, OrderRecord]]:
+               at: Callable[[int], None]) -> tuple[dict[str, RefundRecord], dict[str, OrderRecord]]:
     """Every file's rows, cleaned: refunds by 退款编号 (the last row of a number wins), orders
-    by 订单编号 with the items of the 宝贝报表 gathered onto them."""
+    by 订单编号 with the items of the 宝贝报表 gathered onto them. `at(bytes)`: how far the
+    reading is, in bytes of all the files (a file's size in bytes counts as read once its
+    text has been), called as the rows are read."""
     refunds: dict[str, RefundRecord] = {}
     orders: dict[str, OrderRecord] = {}
     items: list[tuple[str, str, int, str | None, str, int]] = []
+    base = 0
     for path in paths:
         path = Path(path)
+        size = _size(path)
         summary = FileSummary(path)
         plan.files.append(summary)
         try:
             table = read_table(path, rules)
+            table.rows = _reporting(table.rows, table, lambda part, base=base, size=size: at(base + int(part * size)))
             summary.encoding, summary.columns = table.encoding, len(table.header)
             summary.kind = rules.kind_of(table.header)
             if not summary.kind:
@@ -42,7 +64,8 @@ def read_files(paths: Sequence[Path], rules: ImportRules, cases: Cases, plan: Im
         except (FileError, MissingColumns) as exc:
             summary.kind, summary.error = "", str(exc)
             plan.rejected.append(Rejected(path.name, 0, "", str(exc).removeprefix(f"{path.name}: ")))
-            tick()
+            base += size
+            at(base)
             continue
         summary.rows, summary.layout = parsed.count, parsed.layout
         plan.rejected.extend(parsed.rejected)
@@ -51,7 +74,8 @@ def read_files(paths: Sequence[Path], rules: ImportRules, cases: Cases, plan: Im
         for order in parsed.orders:
             orders[order.order_no] = order
         items += [(*item, path.name, 0) for item in parsed.items]
-        tick()
+        base += size
+        at(base)
     for order_no, title, qty, price, name, _ in items:
         order = orders.get(order_no)
         if order is None:
@@ -63,18 +87,29 @@ def read_files(paths: Sequence[Path], rules: ImportRules, cases: Cases, plan: Im
 def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progress: Progress | None = None,
             cancel: threading.Event | None = None) -> ImportPlan:
     plan = ImportPlan(made_at=cases.clock.now())
-    done, total = 0, len(paths) + 1
+    files = [Path(p) for p in paths]
+    # One scale, known from the start so the bar only moves forward: the files' bytes as they
+    # are read, then as much again for comparing them with the cases chunk by chunk.
+    reading = sum(_size(p) for p in files)
+    total, done = 2 * reading + 1, 0
 
-    def tick(n: int = 1) -> None:
+    def at(value: int) -> None:
         nonlocal done
         if cancel is not None and cancel.is_set():
             raise ImportCancelled
-        done += n
+        done = max(done, min(value, total))
         if progress is not None:
-            progress(min(done, total), total)
+            progress(done, total)
 
-    refunds, orders = read_files([Path(p) for p in paths], rules, cases, plan, tick)
-    total = done + -(-len(refunds) // STEP) + -(-len(orders) // STEP) + 1
+    at(0)
+    refunds, orders = read_files(files, rules, cases, plan, at)
+    chunks, compared = max(-(-len(refunds) // STEP) + -(-len(orders) // STEP), 1), 0
+
+    def tick() -> None:
+        nonlocal compared
+        compared += 1
+        at(reading + reading * compared // chunks)
+
     policy = cases.policy
     new_orders: set[str] = set()
     words_of: dict[str, str] = {}  # one object per distinct phrase ("退款状态 等待卖家同意" …)
@@ -91,11 +126,11 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progr
                         plan.finished_skipped += 1
                         continue
                     new_orders.add(rec.order_no)
-                    what = tuple(words_of.setdefault(w, w) for w in new_refund_words(rec, policy))
+                    what = tuple(words_of.setdefault(w, w) for w in new_refund_words(rec, policy, plan.made_at))
                     plan.new.append(Change(None, rec.order_no, rec.refund_no, rec.buyer, what, rec.file, rec.line))
                     plan.records.append(rec)
                     continue
-                words = refund_words(rec, snap, policy)
+                words = refund_words(rec, snap, policy, plan.made_at)
                 if words:
                     plan.changed.append(Change(snap.id, rec.order_no, rec.refund_no, rec.buyer, tuple(words),
                                                rec.file, rec.line))
@@ -125,5 +160,5 @@ def preview(paths: Sequence[Path | str], cases: Cases, rules: ImportRules, progr
                 if not touched and key not in new_orders:
                     plan.unchanged += 1
             tick()
-    tick()
+    at(total)
     return plan

@@ -39,6 +39,13 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]] = field(default_factory=lambda: iter(()))
     rejected: list[Rejected] = field(default_factory=list)
+    size: int = 0  # characters of the decoded text
+    position: int = 0  # characters read so far (moves as `rows` is consumed)
+
+    @property
+    def fraction(self) -> float:
+        """How much of the file has been read, 0 to 1 (for a progress bar)."""
+        return min(self.position / self.size, 1.0) if self.size else 1.0
 
 
 def decode(data: bytes, name: str) -> tuple[str, str, list[Rejected]]:
@@ -122,8 +129,8 @@ def read_table(path: Path, rules: ImportRules, data: bytes | None = None) -> Tab
     csv.field_size_limit(MAX_FIELD)
     first = text[:text.find("\n")] if "\n" in text else text
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
-    table = Table(name, encoding, [], rejected=rejected)
+    table = Table(name, encoding, [], rejected=rejected, size=len(text))
+    reader = csv.reader(_lines(text, table), delimiter=delimiter, strict=True)
     try:
         for cells in reader:
             if any(c.strip() for c in cells):
@@ -137,12 +144,14 @@ def read_table(path: Path, rules: ImportRules, data: bytes | None = None) -> Tab
     return table
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines with their endings, one at a time (no copy of the whole text)."""
+def _lines(text: str, table: Table) -> Iterator[str]:
+    """The text's lines with their endings, one at a time (no copy of the whole text);
+    `table.position` follows them."""
     start, end = 0, len(text)
     while start < end:
         stop = text.find("\n", start)
         stop = end if stop < 0 else stop + 1
+        table.position = stop
         yield text[start:stop]
         start = stop
 

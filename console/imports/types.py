@@ -110,13 +110,24 @@ class ImportPlan:
 @dataclass
 class ImportResult:
     """What a commit did. A cancelled commit leaves whole batches only: importing the same
-    files again finishes the job."""
+    files again finishes the job.
+
+    Every row is counted once: `unchanged` are the rows found to need nothing (by the preview,
+    or by a written batch comparing again); `unchecked` the rows of batches never written (the
+    commit was cancelled or stopped before them): nobody knows yet what they change."""
 
     created: int = 0
     changed: int = 0
     unchanged: int = 0
+    unchecked: int = 0
     rejected: int = 0
     cancelled: bool = False
     batches_done: int = 0
     batches_total: int = 0
     errors: list[str] = field(default_factory=list)  # a batch the database refused, in Chinese
+
+    @property
+    def unchecked_label(self) -> str:
+        """What the `unchecked` rows are called: not looked at (cancelled) or not written (a
+        batch the database refused, and those after it)."""
+        return "未检查" if self.cancelled else "未写入"

@@ -64,6 +64,7 @@ def commit(plan: ImportPlan, cases: Cases, agent: str, batch_size: int = BATCH,
         if progress is not None:
             progress(done, len(records))
     result.created, result.changed = len(created), len(changed - created)
+    result.unchecked = len(records) - done  # cancelled or stopped: not compared, not written
     return result
 
 

@@ -218,6 +218,8 @@ class CaseScreen(Screen[None]):
             ("更新", t(c.updated_at)),
         ):
             fields.add_row(name, Text(value))
+        for name, value in self._known_facts(c):
+            fields.add_row(name, Text(value))
         if c.kind == "complaint":
             fields.add_row("投诉进度", label(COMPLAINT_STATUSES, c.complaint_status) or "未登记")
         fields.add_row("描述", Text(inert_multiline(c.description) or "—"))
@@ -239,6 +241,25 @@ class CaseScreen(Screen[None]):
                 events.append(f"  {inert(e.detail)}", style="dim")
             events.append("\n")
         self.query_one("#case-events", Static).update(events)
+
+    @staticmethod
+    def _known_facts(c) -> list[tuple[str, str]]:
+        """What the console knows of the order and the refund (typed, or from a Qianniu
+        export), only the lines it has: a case typed by hand stays short."""
+        money = [f"{word} {inert(amount)}元" for word, amount in (
+            ("订单实付", c.order_amount), ("宝贝价值", c.item_value), ("退款金额", c.refund_amount),
+            ("已同意", c.agreed_amount)) if amount]
+        parcel = " ".join(inert(v) for v in (c.return_tracking_no, c.return_carrier) if v)
+        order = " · ".join(inert(v) for v in (c.order_status, c.province) if v)
+        rows = [
+            ("称呼", inert(c.buyer_name)),
+            ("宝贝", inert(c.items or c.product)),
+            ("金额", " · ".join(money)),
+            ("退款编号", inert(c.refund_no)),
+            ("退货物流", parcel),
+            ("订单", order),
+        ]
+        return [(name, value) for name, value in rows if value]
 
     def _paint_clocks(self) -> None:
         from console.widgets.fitted_table import FitColumn, FittedTable

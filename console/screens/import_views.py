@@ -101,9 +101,11 @@ def result_lines(result: ImportResult) -> Text:
         "新建 ", (f"{result.created:,}", "bold green"), "   变更 ", (f"{result.changed:,}", "bold cyan"),
         "   不变 ", (f"{result.unchanged:,}", "bold"), "   拒收 ", (f"{result.rejected:,}", "bold"),
     )
+    if result.unchecked:
+        counts.append_text(Text.assemble(f"   {result.unchecked_label} ", (f"{result.unchecked:,}", "bold yellow")))
     if result.cancelled:
-        head = Text(f"已取消: 已导入 {result.batches_done} 批 (共 {result.batches_total} 批), 再导入一次即可完成。",
-                    style="bold yellow")
+        head = Text(f"已取消: 已导入 {result.batches_done} 批 (共 {result.batches_total} 批), "
+                    f"还有 {result.unchecked:,} 行没有检查; 再导入一次即可完成。", style="bold yellow")
     elif result.errors:
         head = Text("导入没有全部完成: 已写入的批次保留, 再导入一次即可完成。", style="bold red")
     else:

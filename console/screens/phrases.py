@@ -310,30 +310,31 @@ class PhrasePicker(Screen[None]):
         if not replies:
             return
 
-        def edited(text: str | None) -> None:
-            if text:
-                self._copy(replies, text, edited=True)
+        def open_dialog() -> None:
+            dialog = EditReplyDialog(self._joined(replies))
+            self.app.push_screen(dialog, lambda text: text and self._copy(replies, text, True, dialog.overridden))
 
-        self._when_ready(lambda: self.app.push_screen(EditReplyDialog(self._joined(replies)), edited))
+        self._when_ready(open_dialog)
 
-    def _copy(self, replies: list[Reply], text: str, edited: bool) -> None:
+    def _copy(self, replies: list[Reply], text: str, edited: bool, overridden: int = 0) -> None:
         from console.screens.dialogs import ConfirmDialog
 
         if not edited and has_markers(text):
             # Never send 【待填:金额】 to a buyer by accident: fill it in first.
             self.app.notify("还有【待填】的内容,请先填上再复制", markup=False, severity="warning")
-            self.app.push_screen(EditReplyDialog(text), lambda t: t and self._copy(replies, t, edited=True))
+            dialog = EditReplyDialog(text)
+            self.app.push_screen(dialog, lambda t: t and self._copy(replies, t, True, dialog.overridden))
             return
         drafts = [r for r in replies if not r.approved]
         if drafts:
             self.app.push_screen(
                 ConfirmDialog(f"“{drafts[0].title}”是草稿,还没有审核。仍要复制吗?", yes="仍然复制", no="不复制"),
-                lambda yes: yes and self._do_copy(replies, text, edited),
+                lambda yes: yes and self._do_copy(replies, text, edited, overridden),
             )
         else:
-            self._do_copy(replies, text, edited)
+            self._do_copy(replies, text, edited, overridden)
 
-    def _do_copy(self, replies: list[Reply], text: str, edited: bool) -> None:
+    def _do_copy(self, replies: list[Reply], text: str, edited: bool, overridden: int = 0) -> None:
         from console.replies import version_of
 
         app = self.app
@@ -344,7 +345,8 @@ class PhrasePicker(Screen[None]):
                 return  # the text is on screen to copy by hand; nothing recorded as sent
             ids = [r.id for r in replies]
             versions = [version_of(r.text) for r in replies]
-            app.write(lambda: app.services.copies.record_copy(case_id, ids, versions, text, app.agent, edited),
+            app.write(lambda: app.services.copies.record_copy(case_id, ids, versions, text, app.agent, edited,
+                                                                 overridden),
                       self._after_copy)
 
         app.copy_text(text, copied)
@@ -427,6 +429,8 @@ class EditReplyDialog(ModalScreen[str | None]):
         super().__init__()
         self._text = text
         self._warned_for: str | None = None
+        # Forbidden phrases the agent chose to copy anyway (recorded with the copy).
+        self.overridden = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -469,8 +473,12 @@ class EditReplyDialog(ModalScreen[str | None]):
         self.query_one("#edit-hits", Static).update(shown)
         self.app.push_screen(
             ConfirmDialog(f"内容里有 {len(hits)} 处禁用语 (已标红)。仍要复制吗?", yes="仍然复制", no="回去修改"),
-            lambda yes: yes and self.dismiss(text),
+            lambda yes: yes and self._override(text, len(hits)),
         )
+
+    def _override(self, text: str, hits: int) -> None:
+        self.overridden = hits
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

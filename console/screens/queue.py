@@ -44,6 +44,7 @@ class QueueScreen(Screen[None]):
         Binding("s", "pick_status", "状态", id="queue.status", tooltip="按状态筛选"),
         Binding("c", "clear", "清除筛选", id="queue.clear", tooltip="清除所有筛选和搜索"),
         Binding("i", "import_exports", "导入", id="queue.import", tooltip="导入千牛导出 (退款/订单报表)"),
+        Binding("F", "figures", "主管数据", id="queue.figures", tooltip="主管数据: 按客服/按天的服务数据"),
         Binding("R", "registers", "登记表", id="queue.registers", tooltip="退件表 / 重发单 / 售后问题表"),
         Binding("f2", "notes", "笔记栏", id="queue.notes", tooltip="显示/聚焦/隐藏班次笔记 (笔记栏里: Ctrl+S 保存 · Ctrl+G 改我上一条)"),
         Binding("H", "handover", "交接班", id="queue.handover", tooltip="下班交接: 我的未结工单交给下一位或待分配"),
@@ -291,6 +292,11 @@ class QueueScreen(Screen[None]):
             app.push_screen(HandoverInbox(unread[0].id, len(unread)))
 
         app.read(lambda: handovers.unread_for(agent), show, owner=self, key="inbox")
+
+    def action_figures(self) -> None:
+        from console.screens.figures import FiguresScreen
+
+        self.app.push_screen(FiguresScreen())
 
     def action_registers(self) -> None:
         from console.screens.registers import RegistersScreen

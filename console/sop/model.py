@@ -33,13 +33,6 @@ ADVANCERS: dict[str, str] = {"buyer": "买家垫付", "shop": "我司垫付"}
 
 REFUND_SCOPES: dict[str, str] = {"whole_order": "整单退款", "partial": "部分退款"}
 
-ESCALATIONS: dict[str, str] = {
-    "supervisor": "主管",
-    "senior": "资深客服",
-    "legal": "风控/法务",
-    "special_team": "专项小组",
-}
-
 # The forms the SOP fills (DOMAIN §5). The payment registers come from 第五章.
 REGISTERS = ("退件表", "重发单", "售后问题表", "催款明细表", "催款汇总表")
 

@@ -13,7 +13,6 @@ from typing import Any
 from console.sop.graph import graph_problems
 from console.sop.model import (
     ADVANCERS,
-    ESCALATIONS,
     GOODS_RETURN,
     NODE_TYPES,
     PAYERS,
@@ -30,7 +29,10 @@ from console.sop.model import (
 )
 from console.sop.registers import RULE_REGISTERS, RULE_TEXT, registers_by_rule
 from console.units import qty
-from console.vocab import KINDS, REFUND_STATUSES, STATUSES
+from console.vocab import ESCALATIONS, KINDS, REFUND_STATUSES, STATUSES
+
+# Escalation names the shipped trees once used, and the case store's name for each.
+RENAMED_ESCALATIONS = {"legal": "risk_legal"}
 
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REPLY_ID = re.compile(r"^([a-z]+)\.([a-z0-9_]+)$")
@@ -263,7 +265,18 @@ class FlowChecker:
         summary = self._text(spec, "summary", node_id)
         advance = self._enum(spec, "advance_by", ADVANCERS, node_id, optional=True)
         scope = self._enum(spec, "refund_scope", REFUND_SCOPES, node_id, optional=True)
-        escalate = self._enum(spec, "escalate", ESCALATIONS, node_id, optional=True)
+        escalate = spec.get("escalate")
+        if isinstance(escalate, str) and escalate in RENAMED_ESCALATIONS:
+            # A shop's copy from before the names were the store's: it still works, and says so.
+            new = RENAMED_ESCALATIONS[escalate]
+            self.err(node_id, f"escalate = {escalate!r} 是旧名字, 按 {new!r} ({ESCALATIONS[new]}) 处理; "
+                              f"请改为 escalate = {new!r}", "warning")
+            escalate = new
+        if escalate is not None and (not isinstance(escalate, str) or escalate not in ESCALATIONS):
+            # The case store refuses anyone else: said here, not at a desk applying the outcome.
+            known = "、".join(f"{k} ({v})" for k, v in ESCALATIONS.items())
+            self.err(node_id, f"escalate 未知的升级对象 {escalate!r}: 工单只能升级给 {known}")
+            escalate = None
         flags = {k: spec.get(k, False) for k in ("compensation", "price_difference", "urgent", "intervened")}
         flags["problem"] = spec.get("problem", self.flow_problem)
         refund_status = self._enum(spec, "refund_status", REFUND_STATUSES, node_id, optional=True)

@@ -32,12 +32,12 @@ from console.sla import Policy, format_age, format_countdown, state_at
 from console.textsafe import inert
 from console.vocab import KINDS, STATUSES, label
 
-ESCALATION_MARK = {"senior": "资", "supervisor": "主", "risk_legal": "法"}
+ESCALATION_MARK = {"senior": "资", "supervisor": "主", "risk_legal": "法", "special_team": "专"}
 REFUND_ACTIVE = frozenset({"waiting_seller_agree", "waiting_buyer_return", "waiting_seller_confirm"})
 
 # (title, width); the buyer column takes what is left.
 COLUMNS: list[tuple[str, int]] = [
-    ("", 6),  # marks: 急 urgent, 资/主/法 escalated, 退 refund under way, 介 platform stepped in
+    ("", 6),  # marks: 急 urgent, 资/主/法/专 escalated, 退 refund under way, 介 platform stepped in
     ("倒计时", 8),
     ("时限", 10),
     ("买家", 0),

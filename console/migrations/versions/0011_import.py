@@ -34,8 +34,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ux_case_refund_no', table_name='case')
-    with op.batch_alter_table('case', schema=None) as batch_op:
-        for name, _ in reversed(_TEXT):
-            batch_op.drop_column(name)
-        batch_op.drop_column('refund_amount')
-        batch_op.drop_column('refund_no')
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch table copy of "case" would trip the
+    # foreign keys of the tables that point at it.
+    for name, _ in reversed(_TEXT):
+        op.drop_column('case', name)
+    op.drop_column('case', 'refund_amount')
+    op.drop_column('case', 'refund_no')
