@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from console.db import NotFoundError
 from console.models import NO_DEADLINE, Agent, CaseTask, Deadline
+from console.new_rows import new_row, next_id
 from console.sla import pause, resume, shop_time
 from console.vocab import KINDS
 
@@ -56,7 +57,7 @@ class ClockEdits:
         due, warn = self.policy.due(rule, start_at)
         if due_at is not None:
             due, warn = due_at, due_at - rule.warn_before
-        d = Deadline(case_id=self.case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,
+        d = new_row(Deadline, id=next_id(self.session, Deadline), case_id=self.case.id, kind=kind, clock=rule.clock, state="running", started_at=start_at,
                      due_at=due, warn_at=warn, warn_s=int(rule.warn_before.total_seconds()), note=note,
                      origin=origin, assignee=self.case.assignee)
         if rule.pauses and self.case.status in self.policy.pause_statuses:
@@ -204,4 +205,5 @@ class ClockEdits:
             case.next_due_at = nearest.due_at
             case.next_warn_at = nearest.warn_at or nearest.due_at
             case.next_due_kind = nearest.kind
-        self.session.add(case)
+        if case not in self.session:  # (the edit's case always is: adding again costs a cascade walk)
+            self.session.add(case)

@@ -18,11 +18,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from console import event_log
 from console.case_clocks import ClockEdits
 from console.case_close import CloseEdits
 from console.case_followup import FollowUpEdits
 from console.db import BUMPED_CASES, CHANGED_CASES, StoreError
-from console.models import Agent, Case, CaseEvent, Note
+from console.models import Agent, Case, Note
 from console.sla import Policy
 from console.vocab import CLOSED_STATUSES, OUTCOME_KINDS, STATUSES, yes_no
 
@@ -64,6 +65,7 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         self.session = session
         # The case's live clocks, read on first use (ClockEdits.live); a new case has none.
         self._clocks: list | None = [] if new else None
+        self.new = new  # created in this unit of work: nothing refers to it yet
         self.case = case
         self._assignee = case.assignee  # the clocks' copy (Deadline.assignee) follows a change
         self.agent = agent
@@ -75,8 +77,9 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
 
     def event(self, action: str, before: str | None = None, after: str | None = None, detail: str = "") -> None:
         """Record one change on the case's history."""
-        self.session.add(CaseEvent(case_id=self.case.id, at=self.now, agent=self.agent, action=action,
-                                   before=before, after=after, detail=detail))
+        # Written in bulk before the session flushes (console/event_log.py).
+        event_log.record(self.session, {"case_id": self.case.id, "at": self.now, "agent": self.agent,
+                                        "action": action, "before": before, "after": after, "detail": detail})
         self.changed = True
 
     def finish(self, bump: bool = True) -> None:
@@ -109,9 +112,12 @@ class CaseEdit(ClockEdits, CloseEdits, FollowUpEdits):
         return note
 
     def add_row(self, title: str, row: object, detail: str = "") -> object:
-        """A register row about this case (退件表, 重发单 …), with an event naming it."""
+        """A register row about this case (退件表, 重发单 …), with an event naming it. The row
+        has its id at once when the event names it by number (no `detail`), else by the end
+        of the edit: an import adds thousands, and a flush each cost more than the row."""
         self.session.add(row)
-        self.session.flush()
+        if not detail:
+            self.session.flush()
         self.event("register", None, title, detail or f"{title} 第 {row.id} 行")
         return row
 

@@ -27,6 +27,7 @@ from console.case_followup import INTERVENTION_CLOCKS
 from console.imports.records import OrderRecord, RefundRecord
 from console.imports.snapshot import Snap
 from console.models import ReturnEntry
+from console.new_rows import new_row
 from console.sla import Policy, shop_time
 from console.vocab import REFUND_STATUSES
 
@@ -185,10 +186,11 @@ def apply_refund(e: CaseEdit, rec: RefundRecord, why: str) -> None:
 
 def _return_row(e: CaseEdit, rec: RefundRecord, why: str) -> None:
     case = e.case
-    entry = e.session.exec(select(ReturnEntry).where(ReturnEntry.case_id == case.id)
-                           .order_by(ReturnEntry.id.desc())).first()
+    # A case created in this batch has no row yet (and the query would flush the batch).
+    entry = None if e.new else e.session.exec(select(ReturnEntry).where(ReturnEntry.case_id == case.id)
+                                              .order_by(ReturnEntry.id.desc())).first()
     if entry is None:
-        row = ReturnEntry(created_at=e.now, created_by=e.agent, case_id=case.id, buyer_id=case.buyer_id,
+        row = new_row(ReturnEntry, created_at=e.now, created_by=e.agent, case_id=case.id, buyer_id=case.buyer_id,
                           order_code=case.order_no or "", product=case.product, total=rec.refund_amount or "",
                           tracking_no=rec.tracking_no, carrier=rec.carrier, remarks=why[:500])
         e.add_row("退件表", row, detail=f"{why}: 退件表 新增一行 (退回单号 {rec.tracking_no} {rec.carrier})".rstrip())
