@@ -301,3 +301,19 @@ def test_the_command_line_says_what_a_refused_batch_left_unwritten(tmp_path, cap
     captured = capsys.readouterr()
     assert "没有做完: 新建 0 个工单" in captured.out and "没变 0 行, 未写入 3 行" in captured.out
     assert "数据库忙" in captured.err and _count(db, Case) == 0
+
+
+@pytest.mark.backends("sqlite")
+def test_the_running_clocks_of_known_refunds_are_read_by_case_not_by_clock_kind(db):
+    """SQLite must look the clocks up by case: by clock = 'platform' it would read every
+    platform clock ever started once per 500 refunds (a re-import slowing with history)."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import sqlite
+
+    from console.imports.snapshot import running_platform_clocks
+
+    query = running_platform_clocks([1, 2, 3]).compile(dialect=sqlite.dialect(),
+                                                       compile_kwargs={"literal_binds": True})
+    with db.read() as s:
+        plan = " / ".join(r[3] for r in s.connection().execute(text(f"EXPLAIN QUERY PLAN {query}")))
+    assert "ix_deadline_case_id" in plan, plan

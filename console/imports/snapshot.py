@@ -73,12 +73,20 @@ def _fill(s: Session, snaps: list[Snap]) -> None:
         return
     of = {snap.id: snap for snap in snaps}
     ids = list(of)
-    clocks = s.exec(select(Deadline.case_id, Deadline.kind, Deadline.due_at, Deadline.origin)
-                    .where(col(Deadline.case_id).in_(ids), Deadline.state == "running",
-                           Deadline.clock == "platform")).all()
-    for case_id, kind, due, origin in clocks:
+    for case_id, kind, due, origin in s.exec(running_platform_clocks(ids)).all():
         of[case_id].clocks[kind] = (due, origin)
     rows = s.exec(select(ReturnEntry.case_id, ReturnEntry.tracking_no, ReturnEntry.carrier)
                   .where(col(ReturnEntry.case_id).in_(ids)).order_by(ReturnEntry.id)).all()
     for case_id, tracking, carrier in rows:
         of[case_id].return_row = (tracking, carrier)  # the newest wins
+
+
+def running_platform_clocks(case_ids: list[int]):
+    """The running platform clocks of these cases, found through the case_id index only.
+    `clock || ''` keeps SQLite (which has no statistics here) from taking clock = 'platform'
+    as its way in, through an index on clock that holds every platform clock ever started,
+    read once per chunk: that grows with the history (48 s of a 49 s re-import on the bench).
+    The state and clock tests then only filter the few clocks of each case."""
+    return (select(Deadline.case_id, Deadline.kind, Deadline.due_at, Deadline.origin)
+            .where(col(Deadline.case_id).in_(case_ids), Deadline.state == "running",
+                   col(Deadline.clock).concat("") == "platform"))
