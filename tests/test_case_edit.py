@@ -106,7 +106,7 @@ def test_a_note_a_copy_and_a_handover_each_move_the_version_once(cases, policy, 
     assert after.assignee == "阿珍" and after.version == version + 1
 
 
-def test_reply_usage_counts_every_reply_of_every_copy_combined_or_alone(cases):
+def test_reply_usage_counts_every_reply_of_every_copy_combined_or_alone(cases, clock):
     case = _new(cases)
     copies = Replies(cases)
     copies.record_copy(case.id, ["greeting"], ["1"], "亲,您好", "小王")
@@ -114,3 +114,6 @@ def test_reply_usage_counts_every_reply_of_every_copy_combined_or_alone(cases):
     copies.record_copy(case.id, ["greeting", "refund.done"], ["1", "2"], "亲,您好,已退款", "小王")
     copies.record_copy(None, ["refund.done"], ["2"], "已退款", "小王")
     assert copies.usage() == {"greeting": 3, "refund.done": 2}
+    clock.advance(31 * 24 * 3600)  # a month on: what the team uses now, not a year ago
+    copies.record_copy(None, ["refund.done"], ["2"], "已退款", "小王")
+    assert copies.usage() == {"refund.done": 1}
