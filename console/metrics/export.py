@@ -55,7 +55,7 @@ def build_views(team: list[FigureResult], per_agent: dict[str, list[FigureResult
         for j, v in enumerate(r.values):
             cells = [v.value] + [per_agent[a][i].values[j].value for a in agents]
             rows.append((r.info.name, v.label, v.unit, *cells))
-    views = [View("汇总", head, rows, intro + ["比例写成 0~1 的小数 (xlsx 里显示为百分比);时长单位为秒。"], unit_col=2)]
+    views = [View("汇总", head, rows, intro + ["CSV 和 xlsx 里时长写成秒,比例在 CSV 里写成 0~1 的小数、在 xlsx 里显示为百分比;文字报告里写成百分比和时长。"], unit_col=2)]
 
     daily_head = ("日期", *[f"{r.info.name} ({_unit_words(r.info.unit)})" for r in team])
     days = [d for d, _ in team[0].series]
