@@ -76,18 +76,24 @@ def remember_name(name: str, path: Path | None = None) -> Path:
             "# 改名: aftersales whoami 新名字, 或改下面这一行 (保存为 UTF-8)。\n"
             f"name = {json.dumps(name, ensure_ascii=False)}\n")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_whole(path, text)
     except OSError as exc:
         raise IdentityError(f"无法保存客服名字到 {path}: {exc.strerror or exc}") from None
     return path
+
+
+def write_whole(path: Path, text: str) -> None:
+    """A small per-computer settings file (this one, the import folder), written beside and
+    renamed over the old one: whole or not at all. OSError as it comes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def agent_name(arg: str | None, remembered_file=None) -> str | None:

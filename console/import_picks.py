@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,16 +65,10 @@ def remember_folder(folder: Path, path: Path) -> None:
     """Write the folder to `path`, whole or not at all."""
     text = ("# 这台电脑上导入千牛导出时先看的文件夹 (售后工作台, 在导入屏幕按 f 更改)。\n"
             f"folder = {json.dumps(str(folder), ensure_ascii=False)}\n")
+    from console.identity import write_whole
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_whole(path, text)
     except OSError as exc:
         raise FolderError(f"无法记住这个文件夹 ({path}: {exc.strerror or exc})") from None
 

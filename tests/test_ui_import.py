@@ -48,6 +48,14 @@ async def _set_folder(pilot, folder) -> None:
     await settle(pilot)
 
 
+async def _until_set(pilot, event) -> None:
+    """Let the app run until a worker thread has reached `event` (at most 2 s)."""
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if event.is_set():
+            return
+
+
 async def _open_import(pilot) -> ImportScreen:
     await settle(pilot)
     assert isinstance(pilot.app.screen, QueueScreen)
@@ -190,10 +198,7 @@ async def test_cancel_the_commit_leaves_whole_batches_then_import_again(tmp_path
         await settle(pilot)
         assert screen.step == "plan" and "按 y" in app.messages[-1].text and _cases(db) == 0
         await pilot.press("y")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if wrote_one.is_set():
-                break
+        await _until_set(pilot, wrote_one)
         assert screen.step == "writing"
         await pilot.press("c")
         gate.set()
@@ -245,10 +250,7 @@ async def test_cancel_the_preview_writes_nothing_and_goes_back(tmp_path, db, pol
         screen = await _open_import(pilot)
         await _set_folder(pilot, folder)
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if started.is_set():
-                break
+        await _until_set(pilot, started)
         assert screen.step == "reading"
         await pilot.press("escape")
         await settle(pilot)
@@ -318,10 +320,7 @@ async def test_the_bar_moves_while_a_file_is_read(tmp_path, db, policy, clock, c
         screen = await _open_import(pilot)
         await _set_folder(pilot, folder)
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if midway.is_set():
-                break
+        await _until_set(pilot, midway)
         await pilot.pause(0.3)  # the screen's timer draws the last progress
         bar = screen.query_one("#imp-bar", ProgressBar)
         assert screen.step == "reading" and bar.total is not None and 0 < bar.progress < bar.total / 2
