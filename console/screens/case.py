@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from console.case_edit import FACTS
 from console.cases import CaseDetail, NotFoundError, allowed_statuses
 from console.messages import DataChanged, PresenceChanged
 from console.sla import format_countdown, shop_time, state_at
@@ -247,15 +248,15 @@ class CaseScreen(Screen[None]):
         """What the console knows of the order and the refund (typed, or from a Qianniu
         export), only the lines it has: a case typed by hand stays short."""
         money = [f"{word} {inert(amount)}元" for word, amount in (
-            ("订单实付", c.order_amount), ("宝贝价值", c.item_value), ("退款金额", c.refund_amount),
-            ("已同意", c.agreed_amount)) if amount]
+            (FACTS["order_amount"], c.order_amount), (FACTS["item_value"], c.item_value),
+            (FACTS["refund_amount"], c.refund_amount), ("已同意", c.agreed_amount)) if amount]
         parcel = " ".join(inert(v) for v in (c.return_tracking_no, c.return_carrier) if v)
         order = " · ".join(inert(v) for v in (c.order_status, c.province) if v)
         rows = [
             ("称呼", inert(c.buyer_name)),
             ("宝贝", inert(c.items or c.product)),
             ("金额", " · ".join(money)),
-            ("退款编号", inert(c.refund_no)),
+            (FACTS["refund_no"], inert(c.refund_no)),
             ("退货物流", parcel),
             ("订单", order),
         ]
